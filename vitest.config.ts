@@ -7,6 +7,7 @@ export default defineConfig({
     // Two cores: more workers only contend with DynamoDB Local and Chromium.
     maxWorkers: 2,
     testTimeout: 30_000,
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 60_000,
   },
 });
