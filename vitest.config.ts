@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     hookTimeout: 60_000,
+    // The SDK's Node 20 end-of-support notice is noise in test output; Lambdas run Node 22.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });
