@@ -1,0 +1,130 @@
+import type { ActivityCategory } from '../../core/activity/events';
+import type { GroupId, TenantId, UserId } from '../../core/ids';
+import { normaliseEmail, normaliseUserName } from '../../core/identity/user';
+import { normaliseDomain } from '../../core/tenancy/tenant';
+
+/**
+ * The single-table key grammar: the ONLY module that builds pk/sk/gsi1 strings
+ * (docs/data-model.md lists every pattern). Values embedded in keys are percent-encoded so that a
+ * '#' inside a userName, externalId or email can never be read as a separator; values compared
+ * case-insensitively are lowercased first.
+ */
+
+export interface TableKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+export interface Gsi1Key {
+  readonly gsi1pk: string;
+  readonly gsi1sk: string;
+}
+
+const enc = (value: string): string => encodeURIComponent(value);
+const tenantPk = (tenantId: TenantId): string => `TENANT#${enc(tenantId)}`;
+
+export const GSI1 = 'gsi1';
+
+/** Prefixes shared by builders and the queries/cursor checks that walk them. */
+export const prefixes = {
+  user: 'USER#',
+  group: 'GROUP#',
+  member: 'MEMBER#',
+  scimToken: 'SCIMTOKEN#',
+  event: 'EVT#',
+  tenantPk: 'TENANT#',
+} as const;
+
+export const keys = {
+  tenant: (tenantId: TenantId): TableKey => ({ pk: tenantPk(tenantId), sk: 'TENANT' }),
+  /** Operator listing, oldest first: ISO timestamps sort as strings. */
+  tenantListEntry: (tenantId: TenantId, createdAt: string): Gsi1Key => ({ gsi1pk: 'TENANTS', gsi1sk: `${createdAt}#${enc(tenantId)}` }),
+  tenantListPartition: 'TENANTS',
+  /** One item per claimed email domain: the atomic "one domain, one tenant" guard and the sign-in lookup. */
+  domainGuard: (domain: string): TableKey => ({ pk: `DOMAIN#${enc(normaliseDomain(domain))}`, sk: 'DOMAIN' }),
+
+  counters: (tenantId: TenantId): TableKey => ({ pk: tenantPk(tenantId), sk: 'COUNTERS' }),
+
+  scimToken: (tenantId: TenantId, tokenId: string): TableKey => ({ pk: tenantPk(tenantId), sk: `${prefixes.scimToken}${enc(tokenId)}` }),
+  scimTokenPartition: tenantPk,
+
+  userPartition: tenantPk,
+  user: (tenantId: TenantId, userId: UserId): TableKey => ({ pk: tenantPk(tenantId), sk: `${prefixes.user}${enc(userId)}` }),
+  userNameGuard: (tenantId: TenantId, userName: string): TableKey => ({
+    pk: tenantPk(tenantId),
+    sk: `USERNAME#${enc(normaliseUserName(userName))}`,
+  }),
+  // externalId is caseExact (RFC 7643 §3.1): not lowercased.
+  userExternalIdPrefix: (externalId: string): string => `IDX#EXT#${enc(externalId)}#`,
+  userExternalIdIndex: (tenantId: TenantId, externalId: string, userId: UserId): TableKey => ({
+    pk: tenantPk(tenantId),
+    sk: `${keys.userExternalIdPrefix(externalId)}${enc(userId)}`,
+  }),
+  userEmailPrefix: (email: string): string => `IDX#EMAIL#${enc(normaliseEmail(email))}#`,
+  userEmailIndex: (tenantId: TenantId, email: string, userId: UserId): TableKey => ({
+    pk: tenantPk(tenantId),
+    sk: `${keys.userEmailPrefix(email)}${enc(userId)}`,
+  }),
+
+  groupPartition: tenantPk,
+  group: (tenantId: TenantId, groupId: GroupId): TableKey => ({ pk: tenantPk(tenantId), sk: `${prefixes.group}${enc(groupId)}` }),
+  groupNamePrefix: (displayName: string): string => `IDX#GNAME#${enc(displayName.trim().toLowerCase())}#`,
+  groupNameIndex: (tenantId: TenantId, displayName: string, groupId: GroupId): TableKey => ({
+    pk: tenantPk(tenantId),
+    sk: `${keys.groupNamePrefix(displayName)}${enc(groupId)}`,
+  }),
+  groupExternalIdPrefix: (externalId: string): string => `IDX#GEXT#${enc(externalId)}#`,
+  groupExternalIdIndex: (tenantId: TenantId, externalId: string, groupId: GroupId): TableKey => ({
+    pk: tenantPk(tenantId),
+    sk: `${keys.groupExternalIdPrefix(externalId)}${enc(groupId)}`,
+  }),
+
+  /** Members of one group live in their own partition, so a group is never one (or a few) big item(s). */
+  membershipPartition: (tenantId: TenantId, groupId: GroupId): string => `${tenantPk(tenantId)}#GROUP#${enc(groupId)}`,
+  membership: (tenantId: TenantId, groupId: GroupId, userId: UserId): TableKey => ({
+    pk: keys.membershipPartition(tenantId, groupId),
+    sk: `${prefixes.member}${enc(userId)}`,
+  }),
+  /** GSI1 inverts memberships: a user's groups without reading any group. */
+  userGroupsPartition: (tenantId: TenantId, userId: UserId): string => `${tenantPk(tenantId)}#USER#${enc(userId)}#GROUPS`,
+  membershipOfUser: (tenantId: TenantId, groupId: GroupId, userId: UserId): Gsi1Key => ({
+    gsi1pk: keys.userGroupsPartition(tenantId, userId),
+    gsi1sk: `${prefixes.group}${enc(groupId)}`,
+  }),
+
+  /** Work left after a request: memberships of a deleted group or user still to remove. */
+  purgePartition: 'PURGE',
+  groupPurge: (tenantId: TenantId, groupId: GroupId): TableKey => ({ pk: 'PURGE', sk: `GROUP#${enc(tenantId)}#${enc(groupId)}` }),
+  userPurge: (tenantId: TenantId, userId: UserId): TableKey => ({ pk: 'PURGE', sk: `USER#${enc(tenantId)}#${enc(userId)}` }),
+
+  session: (sessionHash: string): TableKey => ({ pk: `SESSION#${enc(sessionHash)}`, sk: 'SESSION' }),
+  userSessionsPartition: (tenantId: TenantId, userId: UserId): string => `${tenantPk(tenantId)}#USER#${enc(userId)}#SESSIONS`,
+  sessionOfUser: (tenantId: TenantId, userId: UserId, createdAt: string): Gsi1Key => ({
+    gsi1pk: keys.userSessionsPartition(tenantId, userId),
+    gsi1sk: createdAt,
+  }),
+
+  ephemeral: (key: string): TableKey => ({ pk: `EPH#${enc(key)}`, sk: 'EPH' }),
+
+  eventPartition: (tenantId: TenantId): string => `${tenantPk(tenantId)}#EVENTS`,
+  eventCategoryPartition: (tenantId: TenantId, category: ActivityCategory): string => `${tenantPk(tenantId)}#EVENTS#${enc(category)}`,
+  event: (tenantId: TenantId, at: string, eventId: string): TableKey => ({
+    pk: keys.eventPartition(tenantId),
+    sk: `${prefixes.event}${at}#${enc(eventId)}`,
+  }),
+  eventOfCategory: (tenantId: TenantId, category: ActivityCategory, at: string, eventId: string): Gsi1Key => ({
+    gsi1pk: keys.eventCategoryPartition(tenantId, category),
+    gsi1sk: `${prefixes.event}${at}#${enc(eventId)}`,
+  }),
+};
+
+/** Deduplicates keys of one partition by sort key (a transaction may not touch an item twice). */
+export function uniqueKeys(list: TableKey[]): TableKey[] {
+  return [...new Map(list.map((key) => [key.sk, key])).values()];
+}
+
+/** Which lookup entries a write adds and removes. */
+export function diffKeys(before: TableKey[], after: TableKey[]): { added: TableKey[]; removed: TableKey[] } {
+  const beforeSks = new Set(before.map((key) => key.sk));
+  const afterSks = new Set(after.map((key) => key.sk));
+  return { added: after.filter((key) => !beforeSks.has(key.sk)), removed: before.filter((key) => !afterSks.has(key.sk)) };
+}

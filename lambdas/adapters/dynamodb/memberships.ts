@@ -1,0 +1,232 @@
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../../core/errors';
+import type { GroupId, TenantId, UserId } from '../../core/ids';
+import type { Page, PageRequest } from '../../core/paging';
+import { items } from './items';
+import { GSI1, keys, prefixes } from './keys';
+import {
+  ConditionsFailed,
+  MAX_TRANSACT_ITEMS,
+  batchDelete,
+  batchGet,
+  chunk,
+  del,
+  mustExist,
+  mustNotExist,
+  put,
+  queryAll,
+  queryPage,
+  transactWrite,
+  update,
+  type DynamoContext,
+  type TransactItem,
+} from './operations';
+
+/** Memberships written per transaction: the rest of the 100 is the group's count update. */
+const MEMBERSHIPS_PER_TRANSACTION = MAX_TRANSACT_ITEMS - 1;
+/** A chunk whose members moved under us (a concurrent add/remove) is re-read and retried. */
+const MAX_CHUNK_ATTEMPTS = 8;
+/** Memberships a group delete removes before answering; the rest is left to purgePendingGroupMemberships. */
+export const INLINE_PURGE_BUDGET = 1000;
+/** Users' group memberships removed in parallel on user delete. */
+const USER_CLEANUP_CONCURRENCY = 8;
+
+export interface PurgeReport {
+  readonly membershipsRemoved: number;
+  /** Deleted groups and users whose memberships are now all gone. */
+  readonly purgesFinished: number;
+  /** True when work is left for a next call. */
+  readonly morePending: boolean;
+}
+
+/**
+ * Membership items (one per user per group) and the group's memberCount, always changed together.
+ * Every operation costs in proportion to the members it names, never to the size of the group.
+ */
+export class DynamoMemberships {
+  constructor(private readonly ctx: DynamoContext) {}
+
+  async add(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<number> {
+    let added = 0;
+    for (const part of chunk([...new Set(userIds)], MEMBERSHIPS_PER_TRANSACTION)) {
+      added += await this.changeChunk(tenantId, groupId, part, 'add');
+    }
+    return added;
+  }
+
+  async remove(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<number> {
+    let removed = 0;
+    for (const part of chunk([...new Set(userIds)], MEMBERSHIPS_PER_TRANSACTION)) {
+      removed += await this.changeChunk(tenantId, groupId, part, 'remove');
+    }
+    return removed;
+  }
+
+  async membersAmong(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<UserId[]> {
+    const found = await batchGet(
+      this.ctx,
+      userIds.map((userId) => keys.membership(tenantId, groupId, userId)),
+      true,
+    );
+    const members = new Set(found.map((item) => items.membership.decode(item).userId));
+    return [...new Set(userIds)].filter((userId) => members.has(userId));
+  }
+
+  async list(tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<UserId>> {
+    const partition = keys.membershipPartition(tenantId, groupId);
+    return queryPage(
+      this.ctx,
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': prefixes.member },
+      },
+      page,
+      { attributes: ['pk', 'sk'], fixed: { pk: partition }, prefixed: { sk: prefixes.member } },
+      (item) => items.membership.decode(item).userId,
+    );
+  }
+
+  async groupIdsOfUser(tenantId: TenantId, userId: UserId): Promise<GroupId[]> {
+    const found = await queryAll(this.ctx, {
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :partition',
+      ExpressionAttributeValues: { ':partition': keys.userGroupsPartition(tenantId, userId) },
+    });
+    return found.map((item) => items.membership.decode(item).groupId);
+  }
+
+  /** Removes up to `budget` memberships of a (deleted) group; true when none is left. */
+  async purgeGroup(tenantId: TenantId, groupId: GroupId, budget: number): Promise<{ removed: number; finished: boolean }> {
+    const found = await queryAll(
+      this.ctx,
+      {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.membershipPartition(tenantId, groupId) },
+        ProjectionExpression: 'pk, sk',
+        ConsistentRead: true,
+      },
+      budget + 1,
+    );
+    const batch = found.slice(0, budget).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+    await batchDelete(this.ctx, batch);
+    const finished = found.length <= budget;
+    if (finished) await this.clearPurgeMarker(keys.groupPurge(tenantId, groupId));
+    return { removed: batch.length, finished };
+  }
+
+  /** On user delete: each membership goes with a decrement of its group's count. */
+  async removeUserFromAllGroups(tenantId: TenantId, userId: UserId): Promise<number> {
+    const groupIds = await this.groupIdsOfUser(tenantId, userId);
+    let removed = 0;
+    for (const part of chunk(groupIds, USER_CLEANUP_CONCURRENCY)) {
+      const results = await Promise.all(part.map((groupId) => this.removeOneMembership(tenantId, groupId, userId)));
+      removed += results.filter(Boolean).length;
+    }
+    await this.clearPurgeMarker(keys.userPurge(tenantId, userId));
+    return removed;
+  }
+
+  /**
+   * Continues purges that a request could not finish (a group delete past its inline budget, a
+   * request that died). Meant for a schedule; safe to run concurrently with requests.
+   */
+  async purgePending(maxItems: number): Promise<PurgeReport> {
+    const markers = await queryAll(
+      this.ctx,
+      { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.purgePartition }, ConsistentRead: true },
+      100,
+    );
+    let budget = maxItems;
+    let membershipsRemoved = 0;
+    let purgesFinished = 0;
+    for (const marker of markers.map(items.purge.decode)) {
+      if (budget <= 0) return { membershipsRemoved, purgesFinished, morePending: true };
+      if (marker.kind === 'group') {
+        const result = await this.purgeGroup(marker.tenantId, marker.id as GroupId, budget);
+        budget -= result.removed;
+        membershipsRemoved += result.removed;
+        if (result.finished) purgesFinished++;
+      } else {
+        const removed = await this.removeUserFromAllGroups(marker.tenantId, marker.id as UserId);
+        budget -= removed;
+        membershipsRemoved += removed;
+        purgesFinished++;
+      }
+    }
+    const more = await this.ctx.db.send(
+      new QueryCommand({
+        TableName: this.ctx.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.purgePartition },
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return { membershipsRemoved, purgesFinished, morePending: (more.Items?.length ?? 0) > 0 };
+  }
+
+  /**
+   * One transaction per chunk: the membership puts/deletes (conditioned, so a concurrent writer is
+   * detected) and one update of the group's count and version. The chunk's current members are read
+   * first with one BatchGet, because a single failed condition cancels the whole transaction.
+   */
+  private async changeChunk(tenantId: TenantId, groupId: GroupId, userIds: UserId[], change: 'add' | 'remove'): Promise<number> {
+    const groupKey = keys.group(tenantId, groupId);
+    for (let attempt = 0; ; attempt++) {
+      const found = await batchGet(this.ctx, [groupKey, ...userIds.map((userId) => keys.membership(tenantId, groupId, userId))], true);
+      if (!found.some((item) => item.sk === groupKey.sk && item.pk === groupKey.pk)) throw groupMissing(groupId);
+      const members = new Set(found.filter((item) => item.entity === 'Membership').map((item) => items.membership.decode(item).userId));
+      const changing = userIds.filter((userId) => (change === 'add' ? !members.has(userId) : members.has(userId)));
+      if (changing.length === 0) return 0;
+
+      const writes: TransactItem[] = changing.map((userId) =>
+        change === 'add'
+          ? put(this.ctx, items.membership.encode(tenantId, groupId, userId), mustNotExist)
+          : del(this.ctx, keys.membership(tenantId, groupId, userId), mustExist),
+      );
+      const groupIndex = writes.length;
+      writes.push(this.groupCountUpdate(tenantId, groupId, change === 'add' ? changing.length : -changing.length));
+      try {
+        await transactWrite(this.ctx, writes);
+        return changing.length;
+      } catch (error) {
+        if (!(error instanceof ConditionsFailed)) throw error;
+        if (error.failedIndexes.includes(groupIndex)) throw groupMissing(groupId, error);
+        // Another request changed some of these memberships since our read: read again.
+        if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** Membership changes also bump the group's version and updatedAt: the SCIM representation (members) changed. */
+  private groupCountUpdate(tenantId: TenantId, groupId: GroupId, delta: number): TransactItem {
+    return update(
+      this.ctx,
+      keys.group(tenantId, groupId),
+      'ADD memberCount :delta, #version :one SET updatedAt = :now',
+      { ':delta': delta, ':one': 1, ':now': this.ctx.clock.now().toISOString() },
+      mustExist,
+      { '#version': 'version' },
+    );
+  }
+
+  private async removeOneMembership(tenantId: TenantId, groupId: GroupId, userId: UserId): Promise<boolean> {
+    const membershipKey = keys.membership(tenantId, groupId, userId);
+    try {
+      await transactWrite(this.ctx, [del(this.ctx, membershipKey, mustExist), this.groupCountUpdate(tenantId, groupId, -1)]);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionsFailed)) throw error;
+      if (error.failedIndexes.includes(0)) return false; // already gone (the index lags behind the table)
+      // The group is gone (its own purge is running): only the membership is left to remove.
+      await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: membershipKey }));
+      return true;
+    }
+  }
+
+  private async clearPurgeMarker(key: { pk: string; sk: string }): Promise<void> {
+    await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: key }));
+  }
+}
+
+const groupMissing = (groupId: GroupId, cause?: Error) => new NotFoundError(`group ${groupId} does not exist`, cause ? { cause } : undefined);
