@@ -5,41 +5,38 @@ import {
   InvalidRequestException,
   PutSecretValueCommand,
   ResourceNotFoundException,
-  RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretStore } from '../../core/secrets';
 
 export interface SecretsManagerSecretStoreOptions {
-  /**
-   * Days Secrets Manager keeps a deleted secret recoverable (7 to 30).
-   * @default - 7 days: a revoked SCIM token's hash secret can be restored by an operator for a week
-   */
-  readonly recoveryWindowDays?: number;
+  /** Waits between CreateSecret attempts while a just-deleted secret of the same name is still going away. */
+  readonly retryDelaysMs?: readonly number[];
 }
 
-const isMarkedForDeletion = (error: unknown): boolean =>
-  (error instanceof InvalidRequestException || (error as { name?: string } | undefined)?.name === 'InvalidRequestException') &&
-  /marked for deletion/i.test((error as Error).message);
+const nameOf = (error: unknown): string | undefined => (error as { name?: string } | undefined)?.name;
+const isNotFound = (error: unknown): boolean => error instanceof ResourceNotFoundException || nameOf(error) === 'ResourceNotFoundException';
+// Force deletion completes asynchronously: for a few seconds the name still reads as "scheduled/marked for deletion".
+const isPendingDeletion = (error: unknown): boolean =>
+  (error instanceof InvalidRequestException || nameOf(error) === 'InvalidRequestException') && /(scheduled|marked) for deletion/i.test((error as Error).message);
 
-const isNotFound = (error: unknown): boolean =>
-  error instanceof ResourceNotFoundException || (error as { name?: string } | undefined)?.name === 'ResourceNotFoundException';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * SecretStore over AWS Secrets Manager. Secrets created here (per-tenant SCIM token hashes) are
- * created on first put; the SP credential secret is created by the stack and only written here.
+ * SecretStore over AWS Secrets Manager. Secrets this store writes first (per-tenant SCIM token
+ * hashes) are created on first put; the SP credential secret is created by the stack.
+ *
+ * Deletion is immediate (ForceDeleteWithoutRecovery): the secrets written here hold hashes of
+ * credentials that were revoked or disabled, and a recovery window would only let them come back.
  */
 export class SecretsManagerSecretStore implements SecretStore {
-  private readonly recoveryWindowDays: number;
+  private readonly retryDelaysMs: readonly number[];
 
   constructor(
     private readonly client: SecretsManagerClient = new SecretsManagerClient({}),
     options: SecretsManagerSecretStoreOptions = {},
   ) {
-    this.recoveryWindowDays = options.recoveryWindowDays ?? 7;
-    if (this.recoveryWindowDays < 7 || this.recoveryWindowDays > 30) {
-      throw new Error(`recoveryWindowDays must be between 7 and 30, got ${this.recoveryWindowDays}`);
-    }
+    this.retryDelaysMs = options.retryDelaysMs ?? [250, 500, 1000, 2000, 4000];
   }
 
   async get(name: string): Promise<string | undefined> {
@@ -54,25 +51,28 @@ export class SecretsManagerSecretStore implements SecretStore {
   }
 
   async put(name: string, value: string): Promise<void> {
-    const putValue = () => this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
     try {
-      await putValue();
+      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+      return;
     } catch (error) {
-      if (isMarkedForDeletion(error)) {
-        // Deleted within its recovery window (e.g. SCIM disabled, then enabled again): restore, then write.
-        await this.client.send(new RestoreSecretCommand({ SecretId: name }));
-        await putValue();
+      if (!isNotFound(error) && !isPendingDeletion(error)) throw error;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
         return;
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt];
+        if (!isPendingDeletion(error) || delay === undefined) throw error;
+        await sleep(delay);
       }
-      if (!isNotFound(error)) throw error;
-      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
     }
   }
 
-  /** Schedules deletion with the recovery window; a secret that does not exist is not an error. */
+  /** Deletes at once, without a recovery window; a secret that does not exist is not an error. */
   async delete(name: string): Promise<void> {
     try {
-      await this.client.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: this.recoveryWindowDays }));
+      await this.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;

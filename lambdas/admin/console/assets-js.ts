@@ -56,7 +56,7 @@ export const CONSOLE_JS = String.raw`(function () {
     }
     view.tokens.forEach(function (t) {
       var tr = document.createElement('tr');
-      [t.hint + '…', new Date(t.createdAt).toLocaleString(), t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : 'Never'].forEach(function (text) {
+      [t.hint, new Date(t.createdAt).toLocaleString(), t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : 'Never'].forEach(function (text) {
         var td = document.createElement('td'); td.textContent = text; tr.appendChild(td);
       });
       var td = document.createElement('td');

@@ -61,7 +61,7 @@ const when = (iso: string | undefined, fallback = '—'): string =>
 
 function copyField(id: string, label: string, value: string, hint?: string, multiline = false): string {
   const control = multiline
-    ? `<textarea id="${id}" class="cert" readonly aria-describedby="${id}-hint">${e(value)}</textarea>`
+    ? `<textarea id="${id}" class="cert" readonly${hint ? ` aria-describedby="${id}-hint"` : ''}>${e(value)}</textarea>`
     : `<input id="${id}" type="text" readonly value="${e(value)}"${hint ? ` aria-describedby="${id}-hint"` : ''}>`;
   return `<div class="field"><label for="${id}">${e(label)}</label>
 <div class="copyrow">${control}<button type="button" class="secondary" data-copy="${id}" aria-label="Copy ${e(label)}">Copy</button></div>
@@ -200,7 +200,7 @@ export function scimPage(chrome: Chrome, view: ScimView): string {
   const rows = view.tokens.length
     ? view.tokens
         .map(
-          (token) => `<tr><td>${e(token.hint)}…</td><td>${when(token.createdAt)}</td><td>${when(token.lastUsedAt, 'Never')}</td><td>
+          (token) => `<tr><td>${e(token.hint)}</td><td>${when(token.createdAt)}</td><td>${when(token.lastUsedAt, 'Never')}</td><td>
 <form data-api="/api/scim/tokens/${encodeURIComponent(token.tokenId)}" data-method="DELETE" data-then="tokens" data-confirm="Revoke this token? Okta stops provisioning until it has a valid token.">
 <button type="submit" class="danger" aria-label="Revoke token ${e(token.hint)}">Revoke</button>${errorSlot(`revoke-${e(token.tokenId)}-error`)}</form></td></tr>`,
         )

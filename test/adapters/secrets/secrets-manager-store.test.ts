@@ -5,7 +5,6 @@ import {
   InvalidRequestException,
   PutSecretValueCommand,
   ResourceNotFoundException,
-  RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -19,7 +18,7 @@ describe('SecretsManagerSecretStore', () => {
   let store: SecretsManagerSecretStore;
   beforeEach(() => {
     sm.reset();
-    store = new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' }));
+    store = new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' }), { retryDelaysMs: [1, 1] });
   });
 
   it('returns the secret string', async () => {
@@ -56,29 +55,30 @@ describe('SecretsManagerSecretStore', () => {
     expect(sm.commandCalls(CreateSecretCommand)[0]!.args[0].input).toEqual({ Name: 'scim/t1', SecretString: '{"tokens":[]}' });
   });
 
-  it('restores a secret scheduled for deletion, then writes it', async () => {
-    sm.on(PutSecretValueCommand)
-      .rejectsOnce(new InvalidRequestException({ message: "You can't perform this operation on the secret because it was marked for deletion.", $metadata: {} }))
-      .resolves({});
-    sm.on(RestoreSecretCommand).resolves({});
+  it('creates again once a just force-deleted secret of the same name is gone', async () => {
+    const pending = () => new InvalidRequestException({ message: "You can't create this secret because a secret with this name is already scheduled for deletion.", $metadata: {} });
+    sm.on(PutSecretValueCommand).rejects(notFound());
+    sm.on(CreateSecretCommand).rejectsOnce(pending()).resolves({});
     await store.put('scim/t1', 'v');
-    expect(sm.commandCalls(RestoreSecretCommand)).toHaveLength(1);
-    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(2);
-    expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
+    expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(2);
   });
 
-  it('deletes with the default 7-day recovery window', async () => {
+  it('gives up after the configured retries', async () => {
+    const pending = () => new InvalidRequestException({ message: 'a secret with this name is already scheduled for deletion.', $metadata: {} });
+    sm.on(PutSecretValueCommand).rejects(notFound());
+    sm.on(CreateSecretCommand).rejects(pending());
+    await expect(store.put('scim/t1', 'v')).rejects.toThrow(/scheduled for deletion/);
+    expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(3);
+  });
+
+  it('deletes at once, without a recovery window', async () => {
     sm.on(DeleteSecretCommand).resolves({});
     await store.delete('s');
-    expect(sm.commandCalls(DeleteSecretCommand)[0]!.args[0].input).toEqual({ SecretId: 's', RecoveryWindowInDays: 7 });
+    expect(sm.commandCalls(DeleteSecretCommand)[0]!.args[0].input).toEqual({ SecretId: 's', ForceDeleteWithoutRecovery: true });
   });
 
   it('treats deleting a missing secret as done', async () => {
     sm.on(DeleteSecretCommand).rejects(notFound());
     await expect(store.delete('gone')).resolves.toBeUndefined();
-  });
-
-  it('rejects a recovery window outside 7..30 days', () => {
-    expect(() => new SecretsManagerSecretStore(new SecretsManagerClient({}), { recoveryWindowDays: 3 })).toThrow(/between 7 and 30/);
   });
 });

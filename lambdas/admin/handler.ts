@@ -1,0 +1,76 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { createDocumentClient } from '../adapters/dynamodb/client';
+import { createDynamoAdapters, type DocumentSender } from '../adapters/dynamodb/index';
+import { SecretsManagerSecretStore } from '../adapters/secrets/secrets-manager-store';
+import { systemClock, type Clock } from '../core/clock';
+import type { SecretStore } from '../core/secrets';
+import { loadEnv } from '../http/env';
+import { EnvName } from '../http/env-names';
+import { createLogger, type Logger } from '../http/logger';
+import type { HttpEvent, HttpResult } from '../http/request';
+import { createAdminHandler } from './admin-handler';
+
+export { createAdminHandler } from './admin-handler';
+export type { AdminHandlerDeps, SurfaceHandler } from './admin-handler';
+
+export const adminEnvSchema = z.object({
+  [EnvName.tableName]: z.string().min(1),
+  [EnvName.scimTokenSecretPrefix]: z.string().min(1),
+  [EnvName.spKeySecretName]: z.string().min(1).optional(),
+  [EnvName.publicBaseUrl]: z.url().optional(),
+  [EnvName.adminPublicUrl]: z.url().optional(),
+  [EnvName.runtimeMode]: z.enum(['deployed', 'local']).default('deployed'),
+  [EnvName.logLevel]: z.string().optional(),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
+
+/** Everything the admin Lambda is composed from; the deployed handler and the local twin both go through here. */
+export interface AdminRuntime {
+  readonly db: DocumentSender;
+  readonly tableName: string;
+  readonly secrets: SecretStore;
+  readonly scimTokenSecretPrefix: string;
+  readonly spKeySecretName?: string;
+  readonly publicBaseUrl?: string;
+  readonly adminPublicUrl?: string;
+  readonly runtimeMode: 'deployed' | 'local';
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** The composition root of the admin surface. */
+export function composeAdminHandler(runtime: AdminRuntime): (event: HttpEvent, context?: unknown) => Promise<HttpResult> {
+  const clock = runtime.clock ?? systemClock;
+  const adapters = createDynamoAdapters({ db: runtime.db, tableName: runtime.tableName, clock });
+  return createAdminHandler({
+    tenants: adapters.tenants,
+    activity: adapters.activity,
+    clock,
+    logger: runtime.logger,
+    publicBaseUrl: runtime.publicBaseUrl,
+  });
+}
+
+let composed: ReturnType<typeof composeAdminHandler> | undefined;
+
+function deployed(): ReturnType<typeof composeAdminHandler> {
+  const env = loadEnv(adminEnvSchema);
+  return composeAdminHandler({
+    db: createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT }),
+    tableName: env[EnvName.tableName],
+    secrets: new SecretsManagerSecretStore(new SecretsManagerClient({})),
+    scimTokenSecretPrefix: env[EnvName.scimTokenSecretPrefix],
+    spKeySecretName: env[EnvName.spKeySecretName],
+    publicBaseUrl: env[EnvName.publicBaseUrl],
+    adminPublicUrl: env[EnvName.adminPublicUrl],
+    runtimeMode: env[EnvName.runtimeMode],
+    logger: createLogger('admin', env[EnvName.logLevel]),
+  });
+}
+
+/** The Lambda entry point. Composed on first use, so that importing this module has no side effect. */
+export const handler = async (event: HttpEvent, context?: unknown): Promise<HttpResult> => {
+  composed ??= deployed();
+  return composed(event, context);
+};
