@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asUserId } from '../../lambdas/core/ids';
+import { consoleOperatorRoutes } from '../../lambdas/admin/console/compose';
+import { ADMIN_COOKIE } from '../../lambdas/admin/console/admin-session';
+import { adminLinkKey, issueConsoleLink, newSecret } from '../../lambdas/admin/console/links';
+import { Logger } from '../../lambdas/http/logger';
+import { createTestTable, type TestTable } from '../support/dynamo';
+import { ADMIN_URL, consoleEvent, consoleHarness, cookiePair, createTenant, csrfOf, type ConsoleHarness } from './support';
+
+const MINUTE = 60_000;
+
+describe('console sign-in', () => {
+  let table: TestTable;
+  let h: ConsoleHarness;
+  beforeAll(async () => {
+    table = await createTestTable();
+    h = consoleHarness(table);
+  });
+  afterAll(async () => table.drop());
+
+  const link = async (tenantId: string, email: string) => {
+    const { url } = await issueConsoleLink({ tenants: h.adapters.tenants, ephemeral: h.adapters.ephemeral, activity: h.adapters.activity, adminUrl: ADMIN_URL, clock: h.clock }, tenantId, email);
+    return new URL(url);
+  };
+  const signInWith = async (url: URL) => h.request('GET', url.pathname, { query: Object.fromEntries(url.searchParams) });
+
+  it('signs an admin in with a one-time link, and the link works only once', async () => {
+    // Prepare
+    const tenant = await createTenant(h.adapters, h.clock);
+    const url = await link(tenant.id, 'ops@acme.example');
+    // Act
+    const first = await signInWith(url);
+    const second = await signInWith(url);
+    // Assess
+    expect(url.origin).toBe(ADMIN_URL);
+    expect(first.statusCode).toBe(302);
+    expect(first.headers?.location).toBe('/sso');
+    const setCookie = first.cookies?.find((c) => c.startsWith(`${ADMIN_COOKIE}=`)) ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=(Lax|Strict)/);
+    expect(second.statusCode).toBe(400);
+    expect(second.body).toMatch(/already been used or has expired/);
+    const page = await h.request('GET', '/sso', { cookie: cookiePair(first, ADMIN_COOKIE) });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(tenant.id);
+  });
+
+  it('stores only the SHA-256 of the link secret, under admin-link:', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const url = await link(tenant.id, 'hash@acme.example');
+    const code = url.searchParams.get('token')!;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await h.adapters.ephemeral.get(`admin-link:${code}`)).toBeUndefined();
+    const stored = JSON.parse((await h.adapters.ephemeral.get(adminLinkKey(code)))!);
+    expect(stored).toEqual({ via: 'link', tenantId: tenant.id, email: 'hash@acme.example' });
+  });
+
+  it('refuses a link after 15 minutes', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const url = await link(tenant.id, 'late@acme.example');
+    h.clock.advance(16 * MINUTE);
+    const result = await signInWith(url);
+    expect(result.statusCode).toBe(400);
+    expect(result.cookies ?? []).toHaveLength(0);
+  });
+
+  it('refuses unknown or malformed tokens without a session', async () => {
+    for (const token of [newSecret(), 'short', '<script>']) {
+      const result = await h.request('GET', '/login', { query: { token } });
+      expect(result.statusCode).toBe(400);
+      expect(result.cookies ?? []).toHaveLength(0);
+      expect(result.body).not.toContain('<script>');
+    }
+  });
+
+  it('makes the linked address an admin, creating the user when needed', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    await signInWith(await link(tenant.id, 'New.Admin@acme.example'));
+    const user = await h.adapters.users.findByUserName(tenant.id, 'new.admin@acme.example');
+    expect(user?.isAdmin).toBe(true);
+    expect(user?.active).toBe(true);
+  });
+
+  it('refuses an SSO grant for a user who is not an admin, and accepts one for an admin', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const now = h.clock.now().toISOString();
+    const base = { tenantId: tenant.id, active: true, emails: [], profile: {}, source: 'jit' as const, createdAt: now, updatedAt: now, version: 1 };
+    await h.adapters.users.create({ ...base, id: asUserId('u-plain'), userName: 'plain@acme.example', isAdmin: false });
+    await h.adapters.users.create({ ...base, id: asUserId('u-admin'), userName: 'boss@acme.example', isAdmin: true });
+    const grant = async (userId: string, email: string) => {
+      const code = newSecret();
+      await h.adapters.ephemeral.put(adminLinkKey(code), JSON.stringify({ tenantId: tenant.id, userId, email, via: 'sso' }), new Date(h.clock.now().getTime() + 5 * MINUTE));
+      return h.request('GET', '/login', { query: { token: code } });
+    };
+    const refused = await grant('u-plain', 'plain@acme.example');
+    const accepted = await grant('u-admin', 'boss@acme.example');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toMatch(/not an administrator/);
+    expect(accepted.statusCode).toBe(302);
+    const events = await h.adapters.activity.list(tenant.id, { limit: 10, category: 'sign-in' });
+    expect(events.items.map((e) => e.type)).toEqual(expect.arrayContaining(['console.login.failed', 'console.login.succeeded']));
+  });
+
+  it('ends a session idle for more than 30 minutes, and any session after 12 hours', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const idle = cookiePair(await signInWith(await link(tenant.id, 'idle@acme.example')), ADMIN_COOKIE);
+    const busy = cookiePair(await signInWith(await link(tenant.id, 'busy@acme.example')), ADMIN_COOKIE);
+    // busy keeps working every 20 minutes; idle does nothing.
+    h.clock.advance(20 * MINUTE);
+    expect((await h.request('GET', '/api/session', { cookie: busy })).statusCode).toBe(200);
+    h.clock.advance(11 * MINUTE);
+    expect((await h.request('GET', '/api/session', { cookie: idle })).statusCode).toBe(401);
+    expect((await h.request('GET', '/sso', { cookie: idle })).headers?.location).toBe('/login');
+    for (let elapsed = 31; elapsed < 12 * 60 - 20; elapsed += 20) {
+      expect((await h.request('GET', '/api/session', { cookie: busy })).statusCode).toBe(200);
+      h.clock.advance(20 * MINUTE);
+    }
+    h.clock.advance(25 * MINUTE);
+    expect((await h.request('GET', '/api/session', { cookie: busy })).statusCode).toBe(401);
+  });
+
+  it('signs out: the session is revoked server-side and the cookie cleared', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const cookie = cookiePair(await signInWith(await link(tenant.id, 'bye@acme.example')), ADMIN_COOKIE);
+    const page = await h.request('GET', '/sso', { cookie });
+    const withoutToken = await h.request('POST', '/logout', { cookie, form: {} });
+    expect(withoutToken.statusCode).toBe(403);
+    const out = await h.request('POST', '/logout', { cookie, form: { csrf: csrfOf(page) }, headers: { origin: ADMIN_URL } });
+    expect(out.statusCode).toBe(302);
+    expect(out.cookies?.[0]).toMatch(/Max-Age=0/);
+    expect((await h.request('GET', '/api/session', { cookie })).statusCode).toBe(401);
+  });
+
+  it('sends "Sign in with SSO" to the tenant\'s initiate-login URL only when SAML is active', async () => {
+    const inactive = await createTenant(h.adapters, h.clock);
+    const refused = await h.request('GET', '/login/sso', { query: { who: `jane@${inactive.domains[0]}` } });
+    expect(refused.statusCode).toBe(404);
+    const active = await createTenant(h.adapters, h.clock, {
+      sso: { allowIdpInitiated: true, jitProvisioning: true, clockSkewSec: 120, active: { configId: 'c1', entityId: 'idp', signingCertificates: [], wantAuthnRequestsSigned: false, importedAt: h.clock.now().toISOString() } },
+    });
+    const byEmail = await h.request('GET', '/login/sso', { query: { who: `jane@${active.domains[0]}` } });
+    const byId = await h.request('GET', '/login/sso', { query: { who: active.id } });
+    expect(byEmail.statusCode).toBe(302);
+    expect(byEmail.headers?.location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:3000/saml/${active.id}/login\\?for=admin`));
+    expect(byId.headers?.location).toContain(`/saml/${active.id}/login?for=admin`);
+  });
+
+  it('issues links on the operator API: POST /operator/tenants/{id}/console-links', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const [route] = consoleOperatorRoutes({ ...h.adapters, adminPublicUrl: ADMIN_URL, clock: h.clock });
+    const event = consoleEvent('POST', `/operator/tenants/${tenant.id}/console-links`, { body: { email: 'op@acme.example' } });
+    const result = await route!.handler({ event, params: { tenantId: tenant.id }, query: {}, correlationId: 'c-1', logger: new Logger({}, 'error') });
+    expect(result.statusCode).toBe(201);
+    const { url } = JSON.parse(result.body!);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:3001\/login\?token=[A-Za-z0-9_-]{43}$/);
+    const bad = consoleEvent('POST', `/operator/tenants/${tenant.id}/console-links`, { body: { email: 'not-an-address' } });
+    await expect(route!.handler({ event: bad, params: { tenantId: tenant.id }, query: {}, correlationId: 'c-2', logger: new Logger({}, 'error') })).rejects.toThrow(/not an email address/);
+  });
+});
