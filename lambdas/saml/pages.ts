@@ -1,0 +1,94 @@
+import type { SamlProblem } from '../core/tenancy/tenant';
+import { escapeHtml as e } from '../http/responses';
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;color:#1d2433}
+main{max-width:34rem;margin:8vh auto;background:#fff;border-radius:12px;padding:2rem 2.25rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+main.wide{max-width:48rem}
+h1{font-size:1.35rem;margin:0 0 1rem}
+p{line-height:1.5}
+label{display:block;font-weight:600;margin:1rem 0 .35rem}
+input[type=email],input[type=text]{width:100%;box-sizing:border-box;padding:.6rem .7rem;font-size:1rem;border:1px solid #8a94a6;border-radius:6px}
+button{margin-top:1.1rem;padding:.6rem 1.2rem;font-size:1rem;border:0;border-radius:6px;background:#2952cc;color:#fff;cursor:pointer}
+button:focus-visible,input:focus-visible{outline:3px solid #f0b429;outline-offset:2px}
+.muted{color:#4b5567;font-size:.9rem}
+.ok{color:#146c2e}.bad{color:#a61b1b}
+table{border-collapse:collapse;width:100%;margin-top:.75rem;font-size:.92rem}
+th,td{text-align:left;vertical-align:top;padding:.45rem .5rem;border-top:1px solid #e3e6eb;word-break:break-all}
+th{width:28%;word-break:normal}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.88em}
+ul{padding-left:1.2rem}`;
+
+export function page(title: string, body: string, options: { wide?: boolean } = {}): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(title)} · natoma-sso</title><style>${STYLE}</style></head><body><main${options.wide ? ' class="wide"' : ''}>${body}</main></body></html>`;
+}
+
+export function signInPage(options: { email?: string; message?: string } = {}): string {
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1>${options.message ? `<p role="alert">${e(options.message)}</p>` : ''}
+<form method="post" action="/signin"><label for="email">Work email</label><input id="email" name="email" type="email" autocomplete="username" required value="${e(options.email ?? '')}" autofocus><button type="submit">Sign in</button></form>
+<p class="muted">You will continue at your organisation's identity provider.</p>`,
+  );
+}
+
+/** The one answer for an unknown domain and for a tenant without active SSO: no tenant enumeration. */
+export function cannotStartPage(email?: string): string {
+  return page(
+    'Single sign-on unavailable',
+    `<h1>We cannot start single sign-on for this address</h1>
+<p>${email ? `<strong>${e(email)}</strong>: ` : ''}single sign-on is not available for this email address. Check the address, or ask your administrator whether your organisation has set up single sign-on.</p>
+<p><a href="/signin">Try another address</a></p>`,
+  );
+}
+
+export function errorPage(title: string, message: string, correlationId: string): string {
+  return page(
+    title,
+    `<h1>${e(title)}</h1><p>${e(message)}</p><p class="muted">If you ask for help, quote this reference: <code>${e(correlationId)}</code></p><p><a href="/signin">Back to sign-in</a></p>`,
+  );
+}
+
+export function testResultPage(input: { tenantName: string; passed: boolean; problems: SamlProblem[]; attributes?: Record<string, string[]>; nameId?: string; correlationId: string }): string {
+  const rows = (pairs: [string, string][]) => `<table>${pairs.map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`;
+  const body = input.passed
+    ? `<h1 class="ok">Test SAML passed</h1><p>The identity provider's response for <strong>${e(input.tenantName)}</strong> was valid. You can now click <strong>Update</strong> to activate this configuration.</p>
+<h2>What the identity provider sent</h2>${rows([['NameID', input.nameId ?? ''], ...Object.entries(input.attributes ?? {}).map(([k, v]) => [k, v.join(', ')] as [string, string])])}`
+    : `<h1 class="bad">Test SAML failed</h1><p>The response for <strong>${e(input.tenantName)}</strong> cannot be accepted. Fix the following in the identity provider (or re-import its metadata) and test again:</p>
+<ul>${input.problems
+        .map(
+          (p) =>
+            `<li><strong>${e(p.message)}</strong>${p.expected !== undefined || p.received !== undefined ? rows([['Expected', p.expected ?? ''], ['Received', p.received ?? '']]) : ''}</li>`,
+        )
+        .join('')}</ul>`;
+  return page(input.passed ? 'Test SAML passed' : 'Test SAML failed', `${body}<p class="muted">Reference: <code>${e(input.correlationId)}</code>. You can close this tab and go back to the SSO settings.</p>`, { wide: true });
+}
+
+export function dashboardPage(input: { name: string; email: string; tenantName: string; tenantId: string; groups: string[] }): string {
+  return page(
+    'Dashboard',
+    `<h1>Welcome, ${e(input.name)}</h1>
+<table><tr><th scope="row">Name</th><td data-field="name">${e(input.name)}</td></tr><tr><th scope="row">Email</th><td data-field="email">${e(input.email)}</td></tr>
+<tr><th scope="row">Organisation</th><td data-field="tenant">${e(input.tenantName)} <span class="muted">(${e(input.tenantId)})</span></td></tr>
+<tr><th scope="row">Groups</th><td data-field="groups">${input.groups.length ? input.groups.map(e).join(', ') : '<span class="muted">none</span>'}</td></tr></table>
+<form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
+  );
+}
+
+export function signedOutPage(): string {
+  return page('Signed out', '<h1>You are signed out</h1><p><a href="/signin">Sign in again</a></p>');
+}
+
+export function logoutConfirmPage(): string {
+  return page('Sign out', '<h1>Sign out?</h1><form method="post" action="/logout"><button type="submit">Sign out</button></form>');
+}
+
+/** HTTP-POST binding for an AuthnRequest: a form the user submits (no script, so the strict CSP holds). */
+export function postBindingPage(url: string, fields: Record<string, string>): string {
+  return page(
+    'Continue to sign in',
+    `<h1>Continue to your identity provider</h1><form method="post" action="${e(url)}">${Object.entries(fields)
+      .map(([k, v]) => `<input type="hidden" name="${e(k)}" value="${e(v)}">`)
+      .join('')}<button type="submit">Continue</button></form>`,
+  );
+}

@@ -1,0 +1,36 @@
+import type { SpKeyring } from './sp-credentials';
+import { certificateBody } from './sp-credentials';
+import type { SpUrls } from './urls';
+import { escapeXml } from './xml';
+
+const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+
+/**
+ * SAML 2.0 SP metadata for one tenant: HTTP-POST ACS, emailAddress NameID, signed assertions wanted,
+ * and every certificate of the keyring (current and next) for signing and for encryption, so that an
+ * IdP that refreshes metadata keeps working across a key rollover.
+ */
+export function buildSpMetadata(urls: Pick<SpUrls, 'spEntityId' | 'acsUrl'>, keyring: SpKeyring, options: { authnRequestsSigned: boolean }): string {
+  const certificates = [keyring.current, ...(keyring.next ? [keyring.next] : [])].map((credential) => certificateBody(credential.certificatePem));
+  const keyDescriptors = certificates
+    .flatMap((certificate) =>
+      (['signing', 'encryption'] as const).map(
+        (use) =>
+          `    <md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+          (use === 'encryption' ? '<md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes256-cbc"/>' : '') +
+          '</md:KeyDescriptor>',
+      ),
+    )
+    .join('\n');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${escapeXml(urls.spEntityId)}">`,
+    `  <md:SPSSODescriptor AuthnRequestsSigned="${options.authnRequestsSigned}" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`,
+    keyDescriptors,
+    `    <md:NameIDFormat>${EMAIL_FORMAT}</md:NameIDFormat>`,
+    `    <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${escapeXml(urls.acsUrl)}" index="0" isDefault="true"/>`,
+    '  </md:SPSSODescriptor>',
+    '</md:EntityDescriptor>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import { createDynamoAdapters, type DynamoAdapters } from '../../../lambdas/adapters/dynamodb/index';
+import { systemClock, type Clock } from '../../../lambdas/core/clock';
+import type { TenantId } from '../../../lambdas/core/ids';
+import { createTenant } from '../../../lambdas/core/tenancy/tenant-admin';
+import type { Plan, Tenant } from '../../../lambdas/core/tenancy/tenant';
+import type { HttpEvent, HttpResult } from '../../../lambdas/http/request';
+import { Logger } from '../../../lambdas/http/logger';
+import { SamlConfiguration } from '../../../lambdas/saml/configuration';
+import { createSamlHandler } from '../../../lambdas/saml/handler';
+import { ensureSpCredential, type SpKeyring } from '../../../lambdas/saml/sp-credentials';
+import { spUrls, type SpUrls } from '../../../lambdas/saml/urls';
+import { createTestTable, type TestTable } from '../../support/dynamo';
+import { InMemorySecretStore } from '../../support/in-memory-secret-store';
+import { SamlifyIdp } from './samlify-idp';
+
+export const API = 'https://api.natoma.test';
+export const SP_SECRET = 'natoma/sp-key';
+
+let sharedKeyring: SpKeyring | undefined;
+
+/** An event as API Gateway HTTP API (payload 2.0) delivers it. */
+export function httpEvent(method: string, rawPath: string, options: { query?: Record<string, string>; form?: Record<string, string>; body?: string; cookies?: string[] } = {}): HttpEvent {
+  const body = options.body ?? (options.form ? new URLSearchParams(options.form).toString() : undefined);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+    headers: { host: 'api.natoma.test', ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    queryStringParameters: options.query,
+    cookies: options.cookies,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'api.natoma.test',
+      domainPrefix: 'api',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: `req-${randomUUID()}`,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+  } as HttpEvent;
+}
+
+/** The session cookie value a response sets, if any. */
+export function sessionCookieOf(result: HttpResult): string | undefined {
+  const line = (result.cookies ?? []).find((c) => c.startsWith('natoma_session='));
+  const value = line?.split(';')[0]!.slice('natoma_session='.length);
+  return value ? decodeURIComponent(value) : undefined;
+}
+
+/** The ID of the AuthnRequest inside an HTTP-Redirect location. */
+export function authnRequestOf(location: string): { id: string; xml: string; url: URL } {
+  const url = new URL(location);
+  const xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
+  return { id: /\sID="([^"]+)"/.exec(xml)![1]!, xml, url };
+}
+
+export interface SamlWorld {
+  readonly table: TestTable;
+  readonly store: DynamoAdapters;
+  readonly secrets: InMemorySecretStore;
+  readonly keyring: SpKeyring;
+  readonly idp: SamlifyIdp;
+  readonly handle: (event: HttpEvent) => Promise<HttpResult>;
+  readonly configuration: SamlConfiguration;
+  readonly logs: string[];
+  /** A tenant on `domain` whose SAML is active with `idp` (configured through the real use cases). */
+  tenant(options?: { domain?: string; plan?: Plan; activate?: boolean; allowIdpInitiated?: boolean; jitProvisioning?: boolean }): Promise<Tenant & { urls: SpUrls }>;
+  /** Starts an SP-initiated login by email and returns the AuthnRequest ID. */
+  startLogin(email: string): Promise<string>;
+  /** POSTs a SAMLResponse to the tenant's ACS. */
+  postAcs(tenantId: TenantId | string, samlResponse: string): Promise<HttpResult>;
+  drop(): Promise<void>;
+}
+
+export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed' } = {}): Promise<SamlWorld> {
+  const table = await createTestTable();
+  const clock = options.clock ?? systemClock;
+  const store = createDynamoAdapters({ db: table.db, tableName: table.tableName, clock });
+  const secrets = new InMemorySecretStore();
+  if (sharedKeyring) await secrets.put(SP_SECRET, JSON.stringify(sharedKeyring));
+  const keyring = (sharedKeyring = await ensureSpCredential(secrets, SP_SECRET));
+  const idp = new SamlifyIdp();
+  const logs: string[] = [];
+  const logger = new Logger({ service: 'saml-test' }, 'debug', (line) => logs.push(line));
+  const handle = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed' });
+  const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, apiBaseUrl: API, runtimeMode: 'deployed' });
+
+  const world: SamlWorld = {
+    table,
+    store,
+    secrets,
+    keyring,
+    idp,
+    handle,
+    configuration,
+    logs,
+    async tenant(opts = {}) {
+      const domain = opts.domain ?? `${randomUUID().slice(0, 8)}.example.com`;
+      const created = await createTenant({ tenants: store.tenants, activity: store.activity, clock }, { name: `Acme ${domain}`, domains: [domain], plan: opts.plan ?? 'paid' });
+      const draft = await configuration.setMetadata(created.id, { xml: idp.metadata() });
+      if (opts.activate ?? true) {
+        await configuration.recordTestOutcome(created.id, draft.configId, { status: 'passed', at: clock.now().toISOString(), attributes: {}, nameId: 'setup' });
+        await configuration.activate(created.id);
+      }
+      if (opts.allowIdpInitiated !== undefined || opts.jitProvisioning !== undefined) {
+        await configuration.updateSettings(created.id, { allowIdpInitiated: opts.allowIdpInitiated, jitProvisioning: opts.jitProvisioning });
+      }
+      const tenant = (await store.tenants.get(created.id))!;
+      return { ...tenant, urls: spUrls(API, tenant.id) };
+    },
+    async startLogin(email) {
+      const result = await handle(httpEvent('POST', '/signin', { form: { email } }));
+      if (result.statusCode !== 302) throw new Error(`sign-in did not redirect: ${result.statusCode} ${result.body?.slice(0, 300)}`);
+      return authnRequestOf(result.headers!.location!).id;
+    },
+    postAcs(tenantId, samlResponse) {
+      return handle(httpEvent('POST', `/saml/${tenantId}/acs`, { form: { SAMLResponse: samlResponse } }));
+    },
+    drop: () => table.drop(),
+  };
+  return world;
+}
