@@ -1,0 +1,249 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createDocumentClient } from '../lambdas/adapters/dynamodb/client';
+import { ensureTable } from '../lambdas/adapters/dynamodb/ensure-table';
+import { composeAdminHandler } from '../lambdas/admin/handler';
+import { Logger, type LogLevel } from '../lambdas/http/logger';
+import type { HttpEvent, HttpResult } from '../lambdas/http/request';
+import { json } from '../lambdas/http/responses';
+import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
+import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
+import { FileSecretStore } from './file-secret-store';
+import {
+  API_GATEWAY_MAX_BODY_BYTES,
+  BodyTooLargeError,
+  FUNCTION_URL_MAX_BODY_BYTES,
+  matchRoute,
+  rawRequestOf,
+  toHttpEvent,
+  writeHttpResult,
+  type RawRequest,
+} from './http-bridge';
+import { ensureOperatorKey, OPERATOR_KEY_HEADER, operatorKeyMatches } from './operator-key';
+import { apiRoutes, type ApiSurface } from './routes';
+
+type Surface = (event: HttpEvent, context?: unknown) => Promise<HttpResult>;
+
+export interface TwinOptions {
+  /** Where DynamoDB Local's files, the secrets and the operator key live. */
+  readonly dataDir: string;
+  /** API port; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Admin port; 0 picks a free one. @default 3001 */
+  readonly adminPort?: number;
+  /** @default - http://127.0.0.1:${port} */
+  readonly publicUrl?: string;
+  /** @default - http://127.0.0.1:${adminPort} */
+  readonly adminPublicUrl?: string;
+  /** Use this DynamoDB (e.g. the test run's DynamoDB Local) instead of starting one. */
+  readonly dynamoEndpoint?: string;
+  /** Port for the DynamoDB Local the twin starts. @default - a free port */
+  readonly dynamoPort?: number;
+  /** @default 'natoma-sso' */
+  readonly tableName?: string;
+  /** Level of the handlers' JSON logs. @default 'info' */
+  readonly logLevel?: LogLevel;
+  /** Where the handlers' JSON log lines go. @default - stdout */
+  readonly logSink?: (line: string) => void;
+}
+
+export interface RunningTwin {
+  readonly apiUrl: string;
+  readonly adminUrl: string;
+  readonly apiPort: number;
+  readonly adminPort: number;
+  readonly operatorKey: string;
+  readonly dataDir: string;
+  readonly dynamoEndpoint: string;
+  readonly tableName: string;
+  readonly spKeySecretName: string;
+  readonly scimTokenSecretPrefix: string;
+  /** Which API surfaces this build serves (the others answer 503). */
+  readonly surfaces: Record<ApiSurface, boolean>;
+  stop(): Promise<void>;
+}
+
+export const SP_KEY_SECRET_NAME = 'natoma-sso/local/sp-credentials';
+export const SCIM_TOKEN_SECRET_PREFIX = 'natoma-sso/local/scim-tokens/';
+
+/** The IAM caller the twin injects once a request carried the operator key (what the IAM Function URL would add). */
+const LOCAL_OPERATOR_IAM = {
+  accessKey: 'LOCALOPERATOR',
+  accountId: '000000000000',
+  callerId: 'LOCALOPERATOR',
+  userArn: 'arn:aws:iam::000000000000:user/local-operator',
+  userId: 'LOCALOPERATOR',
+};
+
+const gatewayJson = (statusCode: number, message: string): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message }),
+});
+
+async function listen(server: Server, port: number, variable: string): Promise<number> {
+  await new Promise<void>((resolvePromise, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') reject(new LocalSetupError(`port ${port} is taken on 127.0.0.1: stop what uses it or set ${variable} to another port`));
+      else if (error.code === 'EACCES') reject(new LocalSetupError(`port ${port} needs privileges on this system: set ${variable} to a port above 1023`));
+      else reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolvePromise();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolvePromise) => {
+    if (!server.listening) return resolvePromise();
+    server.close(() => resolvePromise());
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * Serves `dispatch` over HTTP: each request becomes a payload 2.0 event (http-bridge.ts) and the
+ * result is written back; body limits and handler crashes answer as API Gateway would.
+ */
+function createBridgeServer(maxBodyBytes: number, dispatch: (request: RawRequest, port: number) => Promise<HttpResult>, onCrash: (error: unknown) => void): Server {
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    void (async () => {
+      let result: HttpResult;
+      try {
+        const raw = await rawRequestOf(request, maxBodyBytes);
+        result = await dispatch(raw, (server.address() as AddressInfo).port);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          result = gatewayJson(413, 'Request Entity Too Large');
+          response.setHeader('connection', 'close');
+        } else {
+          onCrash(error);
+          result = gatewayJson(500, 'Internal Server Error');
+        }
+      }
+      writeHttpResult(response, result);
+    })();
+  });
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+/**
+ * Starts the whole stack on this machine: DynamoDB Local (or a given endpoint), the table from the
+ * CDK's definition, a file secret store, the SP credential, the operator key, and two HTTP servers on
+ * 127.0.0.1 that call the very same handler factories the Lambdas export.
+ */
+export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
+  const dataDir = resolve(options.dataDir);
+  const tableName = options.tableName ?? 'natoma-sso';
+  const sink = options.logSink ?? ((line: string) => process.stdout.write(line + '\n'));
+  const loggerFor = (service: string) => new Logger({ service }, options.logLevel ?? 'info', sink);
+  const onCrash = (error: unknown) => sink(JSON.stringify({ level: 'error', service: 'twin', message: 'handler crashed', error: error instanceof Error ? error.stack : String(error) }));
+
+  let api: Partial<Record<ApiSurface, Surface>> | undefined;
+  let admin: Surface | undefined;
+  let operatorKey = '';
+
+  const apiServer = createBridgeServer(API_GATEWAY_MAX_BODY_BYTES, async (request, port) => {
+    const path = request.url.split('?')[0]!;
+    if (path === '/health' && request.method === 'GET') {
+      const surfaces = { saml: Boolean(api?.saml), scim: Boolean(api?.scim), devIdp: Boolean(api?.['dev-idp']) };
+      return json(api ? 200 : 503, { status: api ? 'ok' : 'starting', surface: 'api', surfaces });
+    }
+    if (!api) return gatewayJson(503, 'Service Unavailable: the twin is starting');
+    const route = matchRoute(apiRoutes, request.method.toUpperCase(), path);
+    if (!route) return gatewayJson(404, 'Not Found');
+    const surface = apiRoutes.find((r) => `${r.method} ${r.path}` === route.routeKey)!.surface;
+    const handler = api[surface];
+    if (!handler) return json(503, { error: { code: 'not_available', message: `the ${surface} surface is not yet available in this build of the twin` } });
+    return handler(toHttpEvent(request, { route, localPort: port }));
+  }, onCrash);
+
+  const adminServer = createBridgeServer(FUNCTION_URL_MAX_BODY_BYTES, async (request, port) => {
+    const path = request.url.split('?')[0]!;
+    if (path === '/health' && request.method === 'GET') return json(admin ? 200 : 503, { status: admin ? 'ok' : 'starting', surface: 'admin' });
+    if (!admin) return gatewayJson(503, 'Service Unavailable: the twin is starting');
+    const operatorPath = path === '/operator' || path.startsWith('/operator/');
+    // The operator key stands in for SigV4 on the IAM Function URL: it is checked here and never reaches the handler.
+    const presented: string[] = [];
+    const headers: string[] = [];
+    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+      if (request.rawHeaders[i]!.toLowerCase() === OPERATOR_KEY_HEADER) presented.push(request.rawHeaders[i + 1]!);
+      else headers.push(request.rawHeaders[i]!, request.rawHeaders[i + 1]!);
+    }
+    if (operatorPath && !(presented.length === 1 && operatorKeyMatches(operatorKey, presented[0]))) {
+      return json(403, {
+        Message: 'Forbidden',
+        error: { code: 'forbidden', message: `missing or wrong operator key: send ${OPERATOR_KEY_HEADER} with the contents of ${join(dataDir, 'operator.key')} (npm run admin does this)` },
+      });
+    }
+    const event = toHttpEvent({ ...request, rawHeaders: headers }, { route: { routeKey: '$default' }, localPort: port, ...(operatorPath ? { authorizer: { iam: LOCAL_OPERATOR_IAM }, accountId: LOCAL_OPERATOR_IAM.accountId } : {}) });
+    return admin(event);
+  }, onCrash);
+
+  let dynamo: RunningDynamoDbLocal | undefined;
+  const stop = async () => {
+    await Promise.all([closeServer(apiServer), closeServer(adminServer)]);
+    await dynamo?.stop();
+  };
+
+  try {
+    // Ports first: a taken port fails in milliseconds, before Java starts.
+    const apiPort = await listen(apiServer, options.port ?? 3000, 'PORT');
+    const adminPort = await listen(adminServer, options.adminPort ?? 3001, 'ADMIN_PORT');
+    const publicBaseUrl = (options.publicUrl ?? `http://127.0.0.1:${apiPort}`).replace(/\/+$/, '');
+    const adminPublicUrl = (options.adminPublicUrl ?? `http://127.0.0.1:${adminPort}`).replace(/\/+$/, '');
+
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    let dynamoEndpoint = options.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: options.dynamoPort });
+      dynamoEndpoint = dynamo.endpoint;
+    }
+    const db = createDocumentClient({ endpoint: dynamoEndpoint });
+    await ensureTable(db, tableName);
+    const secrets = new FileSecretStore(dataDir);
+    await ensureSpCredential(secrets, SP_KEY_SECRET_NAME);
+    operatorKey = await ensureOperatorKey(dataDir);
+
+    const runtime = {
+      db,
+      tableName,
+      secrets,
+      spKeySecretName: SP_KEY_SECRET_NAME,
+      scimTokenSecretPrefix: SCIM_TOKEN_SECRET_PREFIX,
+      publicBaseUrl,
+      adminPublicUrl,
+      runtimeMode: 'local' as const,
+    };
+    admin = composeAdminHandler({ ...runtime, logger: loggerFor('admin') });
+    api = {};
+
+    return {
+      apiUrl: publicBaseUrl,
+      adminUrl: adminPublicUrl,
+      apiPort,
+      adminPort,
+      operatorKey,
+      dataDir,
+      dynamoEndpoint,
+      tableName,
+      spKeySecretName: SP_KEY_SECRET_NAME,
+      scimTokenSecretPrefix: SCIM_TOKEN_SECRET_PREFIX,
+      surfaces: { saml: Boolean(api.saml), scim: Boolean(api.scim), 'dev-idp': Boolean(api['dev-idp']) },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
