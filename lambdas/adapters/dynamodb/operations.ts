@@ -64,11 +64,11 @@ export async function transactWrite(ctx: DynamoContext, transactItems: TransactI
   if (transactItems.length > MAX_TRANSACT_ITEMS) {
     throw new Error(`a transaction may hold at most ${MAX_TRANSACT_ITEMS} items, got ${transactItems.length}`);
   }
-  // Same token on SDK-level retries: a retried commit is not applied twice (idempotent for 10 minutes).
-  const clientRequestToken = randomUUID();
   for (let attempt = 0; ; attempt++) {
     try {
-      await ctx.db.send(new TransactWriteCommand({ TransactItems: transactItems, ClientRequestToken: clientRequestToken }));
+      // The SDK's own retries resend this token, so a commit whose answer was lost is not applied twice;
+      // our retries after a cancellation are new attempts with a new token.
+      await ctx.db.send(new TransactWriteCommand({ TransactItems: transactItems, ClientRequestToken: randomUUID() }));
       return;
     } catch (error) {
       const codes = cancellationCodes(error);
