@@ -13,7 +13,9 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  /** RFC 9865 */
+  | 'invalidCursor';
 
 /** An error whose message is safe to send (it never carries a secret or a stack). */
 export class ScimError extends Error {

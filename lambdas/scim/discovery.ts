@@ -1,0 +1,82 @@
+import { type AttributeDef, COMMON_ATTRIBUTES, ENTERPRISE_USER_ATTRIBUTES, GROUP_ATTRIBUTES, SCHEMA, USER_ATTRIBUTES } from './schema';
+
+/** Limits declared to clients (and enforced by the server). */
+export const LIMITS = {
+  /** Largest request body accepted (413 above). */
+  maxPayloadSize: 1_048_576,
+  /** `count` above this is lowered to it. */
+  maxResults: 200,
+  maxOperations: 1000,
+  /** Members returned inline on a Group (above: 400 tooMany unless excludedAttributes=members). */
+  maxInlineMembers: 1000,
+  /** Non-indexed filters are evaluated over at most this many resources (above: 400 tooMany). */
+  maxFilterScan: 1000,
+} as const;
+
+export function serviceProviderConfig(base: string): Record<string, unknown> {
+  return {
+    schemas: [SCHEMA.serviceProviderConfig],
+    documentationUri: 'https://github.com/natoma/natoma-sso/blob/main/lambdas/scim/README.md',
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: LIMITS.maxResults },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: true },
+    // RFC 9865 cursor pagination, alongside index pagination.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: 100,
+      maxPageSize: LIMITS.maxResults,
+      cursorTimeout: 0,
+    },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'Bearer token',
+        description: 'A tenant SCIM token (natoma_scim_…) sent as Authorization: Bearer <token>; create it in Admin > SCIM.',
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${base}/ServiceProviderConfig` },
+  };
+}
+
+function schemaResource(id: string, name: string, description: string, attributes: AttributeDef[], base: string): Record<string, unknown> {
+  return { schemas: [SCHEMA.schema], id, name, description, attributes, meta: { resourceType: 'Schema', location: `${base}/Schemas/${id}` } };
+}
+
+export function schemas(base: string): Record<string, unknown>[] {
+  return [
+    schemaResource(SCHEMA.user, 'User', 'User Account', [...COMMON_ATTRIBUTES.filter((a) => a.name !== 'meta'), ...USER_ATTRIBUTES], base),
+    schemaResource(SCHEMA.enterpriseUser, 'EnterpriseUser', 'Enterprise User', ENTERPRISE_USER_ATTRIBUTES, base),
+    schemaResource(SCHEMA.group, 'Group', 'Group', [...COMMON_ATTRIBUTES.filter((a) => a.name !== 'meta'), ...GROUP_ATTRIBUTES], base),
+  ];
+}
+
+export function resourceTypes(base: string): Record<string, unknown>[] {
+  return [
+    {
+      schemas: [SCHEMA.resourceType],
+      id: 'User',
+      name: 'User',
+      endpoint: '/Users',
+      description: 'User Account',
+      schema: SCHEMA.user,
+      schemaExtensions: [{ schema: SCHEMA.enterpriseUser, required: false }],
+      meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/User` },
+    },
+    {
+      schemas: [SCHEMA.resourceType],
+      id: 'Group',
+      name: 'Group',
+      endpoint: '/Groups',
+      description: 'Group',
+      schema: SCHEMA.group,
+      schemaExtensions: [],
+      meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/Group` },
+    },
+  ];
+}
