@@ -13,7 +13,8 @@ export const API_URL = 'http://127.0.0.1:3000';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
-  constructor(private current = new Date('2026-03-01T09:00:00.000Z')) {}
+  // Starts at the real time: DynamoDB Local's TTL sweeper deletes items whose expiresAt is in the real past.
+  constructor(private current = new Date()) {}
   now(): Date {
     return new Date(this.current);
   }

@@ -164,7 +164,7 @@ async function userRoutes(
     }
     return json(200, { ...userSummary({ ...detail.user, isAdmin }) });
   }
-  if (sub === '/sessions' && verb === 'DELETE') {
+  if (sub?.startsWith('/sessions') && verb === 'DELETE') {
     const chosen = ref ? detail.sessions.filter((session) => sessionRef(session) === ref) : detail.sessions;
     if (ref && chosen.length === 0) throw new NotFoundError('There is no such session (it may have ended already).');
     await revokeSessions(deps, chosen);

@@ -33,8 +33,11 @@ export const apiError = (statusCode: number, code: string, message: string, fiel
 
 /** The console API's one error mapping: DomainError messages are shown as they are; anything else is a generic 500. */
 export function toApiError(error: unknown, logger: Logger | undefined, correlationId: string): HttpResult {
-  if (error instanceof ConsoleRequestError) return apiError(error.statusCode, error.code, error.message, error.field);
-  if (error instanceof DomainError) return apiError(statusByKind[error.kind], error.kind, error.message);
+  if (error instanceof ConsoleRequestError) return apiError(error.statusCode, error.code, sentence(error.message), error.field);
+  if (error instanceof DomainError) return apiError(statusByKind[error.kind], error.kind, sentence(error.message));
   logger?.error('console request failed', { error, correlationId });
   return apiError(500, 'internal', `Something went wrong on our side. If it happens again, give your operator this reference: ${correlationId}.`);
 }
+
+/** Use-case messages are written as clauses ("metadata URL: …"); the console shows them as sentences. */
+const sentence = (message: string): string => (message ? message[0]!.toUpperCase() + message.slice(1) : message);
