@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { createDocumentClient } from '../adapters/dynamodb/client';
 import { createDynamoAdapters, type DocumentSender } from '../adapters/dynamodb/index';
 import { SecretsManagerSecretStore } from '../adapters/secrets/secrets-manager-store';
@@ -10,6 +10,7 @@ import { EnvName } from '../http/env-names';
 import { createLogger, type Logger } from '../http/logger';
 import type { HttpEvent, HttpResult } from '../http/request';
 import { createAdminHandler } from './admin-handler';
+import { composeConsole, consoleOperatorRoutes, type ConsoleRuntime } from './console/compose';
 
 export { createAdminHandler } from './admin-handler';
 export type { AdminHandlerDeps, SurfaceHandler } from './admin-handler';
@@ -43,12 +44,15 @@ export interface AdminRuntime {
 export function composeAdminHandler(runtime: AdminRuntime): (event: HttpEvent, context?: unknown) => Promise<HttpResult> {
   const clock = runtime.clock ?? systemClock;
   const adapters = createDynamoAdapters({ db: runtime.db, tableName: runtime.tableName, clock });
+  const consoleRuntime: ConsoleRuntime = { ...adapters, ...runtime, clock };
   return createAdminHandler({
     tenants: adapters.tenants,
     activity: adapters.activity,
     clock,
     logger: runtime.logger,
     publicBaseUrl: runtime.publicBaseUrl,
+    operatorRoutes: [...consoleOperatorRoutes(consoleRuntime)],
+    console: composeConsole(consoleRuntime),
   });
 }
 
