@@ -7,10 +7,15 @@ export const LIMITS = {
   /** `count` above this is lowered to it. */
   maxResults: 200,
   maxOperations: 1000,
-  /** Members returned inline on a Group (above: 400 tooMany unless excludedAttributes=members). */
-  maxInlineMembers: 1000,
+  /**
+   * Members returned inline on a Group (above: 400 tooMany unless excludedAttributes=members). With
+   * the group's own reads the request stays within readBudget items.
+   */
+  maxInlineMembers: 990,
   /** Non-indexed filters are evaluated over at most this many resources (above: 400 tooMany). */
-  maxFilterScan: 1000,
+  maxFilterScan: 990,
+  /** Items one request may read from the table (deep startIndex walks excepted, see listing.ts). */
+  readBudget: 1000,
 } as const;
 
 export function serviceProviderConfig(base: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { createDocumentClient } from '../adapters/dynamodb/client';
 import { createDynamoAdapters } from '../adapters/dynamodb/index';
 import { SecretsManagerSecretStore } from '../adapters/secrets/secrets-manager-store';

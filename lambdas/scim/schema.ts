@@ -132,7 +132,7 @@ export const ENTERPRISE_USER_ATTRIBUTES: AttributeDef[] = [
 
 export const GROUP_ATTRIBUTES: AttributeDef[] = [
   attr('displayName', 'string', 'A human-readable name for the group.', { required: true }),
-  attr('members', 'complex', 'Members of the group (users). Returned inline for groups of at most 1,000 members; larger groups answer 400 tooMany unless excludedAttributes=members; membership can always be tested with filter members[value eq "id"].', { multiValued: true }, [
+  attr('members', 'complex', 'Members of the group (users). Returned inline on GET /Groups/{id} for groups of at most 990 members (larger groups answer 400 tooMany unless excludedAttributes=members); on lists only when asked for with attributes=members. Membership can always be tested with filter members[value eq "id"].', { multiValued: true }, [
     attr('value', 'string', 'The id of the member.', { caseExact: true, mutability: 'immutable' }),
     attr('$ref', 'reference', 'The URI of the member.', { caseExact: true, mutability: 'immutable', referenceTypes: ['User'] }),
     attr('display', 'string', 'The displayName of the member.', { mutability: 'readOnly' }),

@@ -50,7 +50,9 @@ export interface ListQuery {
   readonly excludedAttributes?: string;
 }
 
-const WRITE_ATTEMPTS = 5;
+const WRITE_ATTEMPTS = 10;
+/** Jittered pause before re-reading after losing a version race, so that racers spread out. */
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
 const MAX_MEMBER_REFS_IN_FILTER = 10;
 
 function parseIntParam(name: string, value: string | undefined): number | undefined {
@@ -161,7 +163,10 @@ export class ScimService {
       try {
         await this.deps.users.replace(updated, current.version);
       } catch (error) {
-        if (error instanceof PreconditionFailedError && ifMatch === undefined && attempt < WRITE_ATTEMPTS) continue;
+        if (error instanceof PreconditionFailedError && ifMatch === undefined && attempt < WRITE_ATTEMPTS) {
+          await backoff(attempt);
+          continue;
+        }
         if (error instanceof PreconditionFailedError) throw new ScimError(412, undefined, error.message, { cause: error });
         throw error;
       }
@@ -304,7 +309,10 @@ export class ScimService {
       try {
         await this.deps.groups.replace(updated, current.version);
       } catch (error) {
-        if (error instanceof PreconditionFailedError && ifMatch === undefined && attempt < WRITE_ATTEMPTS) continue;
+        if (error instanceof PreconditionFailedError && ifMatch === undefined && attempt < WRITE_ATTEMPTS) {
+          await backoff(attempt);
+          continue;
+        }
         if (error instanceof PreconditionFailedError) throw new ScimError(412, undefined, error.message, { cause: error });
         throw error;
       }
@@ -402,7 +410,10 @@ export class ScimService {
     // Members come on lists only when asked for, within one response's budget.
     if (wants('Group', projection, 'members', false)) {
       const total = groups.reduce((sum, g) => sum + g.memberCount, 0);
-      if (total > LIMITS.maxInlineMembers) throw tooMany(`these groups have ${total} members in all, more than the ${LIMITS.maxInlineMembers} returned in one response: lower count or leave members out`);
+      // The page itself, the count, and per group its re-read and its members.
+      if (total + 2 * groups.length + 2 > LIMITS.readBudget) {
+        throw tooMany(`these ${groups.length} groups have ${total} members in all, more than one response returns: lower count or leave members out (excludedAttributes=members)`);
+      }
     }
     return Promise.all(groups.map((group) => this.renderGroup(ctx, group, projection, false)));
   }
