@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { systemClock, type Clock } from '../core/clock';
 import { DomainError } from '../core/errors';
 import { asTenantId, TENANT_ID_PATTERN } from '../core/ids';

@@ -40,6 +40,8 @@ export interface GuardedResponse {
   readonly inResponseTo?: string;
   readonly destination?: string;
   readonly responseIssuer?: string;
+  /** The top-level StatusCode value (unsigned when only the assertion is signed: checked, never trusted). */
+  readonly statusCode?: string;
   readonly encrypted: boolean;
   /** The SP private key that decrypted the assertion, when it was encrypted. */
   readonly decryptionKeyPem?: string;
@@ -126,12 +128,18 @@ export async function guardResponse(xml: string, decryptionKeys: string[]): Prom
     inResponseTo: attr(root, 'InResponseTo'),
     destination: attr(root, 'Destination'),
     responseIssuer: textOf(childElements(root, 'Issuer', ASSERTION)[0]),
+    statusCode: statusCodeOf(root),
     encrypted: encrypted.length === 1,
     decryptionKeyPem,
     decryptedAssertionXml,
     responseSigned,
     assertionSigned,
   };
+}
+
+function statusCodeOf(root: XmlElement): string | undefined {
+  const status = childElements(root, 'Status', PROTOCOL)[0];
+  return status ? attr(childElements(status, 'StatusCode', PROTOCOL)[0], 'Value') : undefined;
 }
 
 function checkSignatures(document: XmlDocument): void {

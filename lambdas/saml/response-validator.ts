@@ -7,6 +7,7 @@ import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf } from
 
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 
 export interface ValidationExpectations {
   readonly idp: IdpConfig;
@@ -88,6 +89,7 @@ const nodeSamlCodes: [RegExp, string, string][] = [
   [/InResponseTo|SubjectInResponseTo/i, 'in-response-to', 'The response answers a sign-in request we did not make, or one that was already used or has expired.'],
   [/not yet valid/i, 'not-yet-valid', 'The response is not valid yet: the clocks of the identity provider and this service disagree.'],
   [/expired/i, 'expired', 'The response has expired. Please sign in again.'],
+  [/subject confirmation/i, 'expired', 'The response has expired, or the clocks of the identity provider and this service disagree. Please sign in again.'],
   [/audience/i, 'audience', 'The response is meant for another service (wrong audience).'],
   [/multiple assertions/i, 'multiple-assertions', 'The SAML response must carry exactly one assertion.'],
   [/signature|signed/i, 'signature', 'The response signature could not be verified with the identity provider certificate configured here.'],
@@ -114,6 +116,11 @@ export async function validateResponse(guarded: GuardedResponse, expect: Validat
   if (guarded.destination !== expect.acsUrl) {
     throw new SamlLoginError('destination', 'The response was addressed to another URL (Destination) than this service’s ACS URL.', [
       { code: 'destination', message: 'Destination must be this tenant’s ACS URL', expected: expect.acsUrl, received: guarded.destination ?? '(missing)' },
+    ]);
+  }
+  if (guarded.statusCode !== SUCCESS) {
+    throw new SamlLoginError('idp-status', 'The identity provider reported that the sign-in did not succeed.', [
+      { code: 'idp-status', message: 'The identity provider reported an error instead of a sign-in', expected: SUCCESS, received: guarded.statusCode ?? '(missing)' },
     ]);
   }
   if (guarded.responseIssuer !== undefined && guarded.responseIssuer !== expect.idp.entityId) {
