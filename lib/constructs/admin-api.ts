@@ -1,0 +1,60 @@
+import { Duration, Fn } from 'aws-cdk-lib';
+import { Alias, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { EnvName } from '../../lambdas/http/env-names';
+import { AppFunction, lambdaEntry } from './app-function';
+import type { IdentityTable } from './identity-table';
+import type { ScimTokenSecrets } from './scim-token-secrets';
+import type { SurfaceFunctionOptions } from './surface-options';
+
+export interface AdminApiProps extends SurfaceFunctionOptions {
+  readonly table: IdentityTable;
+  readonly tokenSecrets: ScimTokenSecrets;
+}
+
+/**
+ * The admin Lambda behind two Function URLs (docs/architecture.md):
+ * - its own URL, `AWS_IAM`: the operator API (`/operator/…`), for callers with
+ *   `lambda:InvokeFunctionUrl` on this function (the operator CLI signs with SigV4);
+ * - alias `console`, auth `NONE`: the tenant-admin console, authenticated by the application
+ *   (one-time links, sessions, CSRF). The handler serves `/operator/…` only when the request carries
+ *   an IAM authorizer context, which only the IAM URL produces.
+ */
+export class AdminApi extends Construct {
+  readonly handler: AppFunction;
+  readonly operatorUrl: FunctionUrl;
+  readonly consoleUrl: FunctionUrl;
+  /** The console's origin, `https://<id>.lambda-url.<region>.on.aws` (no trailing slash, unlike `consoleUrl.url`). */
+  readonly consoleOrigin: string;
+
+  constructor(scope: Construct, id: string, props: AdminApiProps) {
+    super(scope, id);
+    this.handler = new AppFunction(this, 'Handler', {
+      entry: lambdaEntry('admin/handler.ts'),
+      description: 'natoma-sso admin: operator API (IAM) and tenant-admin console',
+      // Metadata XML parsing and page rendering; 512 MB keeps cold starts of the larger bundle short.
+      memorySize: 512,
+      // Fetching a tenant's IdP metadata URL may be slow; the fetch has its own shorter bound inside.
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      tracing: props.tracing,
+      environment: {
+        ...props.environment,
+        [EnvName.tableName]: props.table.table.tableName,
+        [EnvName.scimTokenSecretPrefix]: props.tokenSecrets.namePrefix,
+      },
+    });
+    props.table.grantItemReadWrite(this.handler);
+    props.tokenSecrets.grantManage(this.handler.executionRole);
+
+    this.operatorUrl = this.handler.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    const consoleAlias = new Alias(this, 'ConsoleAlias', {
+      aliasName: 'console',
+      version: this.handler.currentVersion,
+      description: 'Tenant-admin console (Function URL with auth NONE; the application authenticates)',
+    });
+    this.consoleUrl = consoleAlias.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    this.consoleOrigin = `https://${Fn.select(2, Fn.split('/', this.consoleUrl.url))}`;
+  }
+}

@@ -1,0 +1,80 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { tableDefinition } from '../../lambdas/adapters/dynamodb/table-definition';
+
+export interface IdentityTableProps {
+  readonly removalPolicy: RemovalPolicy;
+  readonly pointInTimeRecovery: boolean;
+  readonly deletionProtection: boolean;
+}
+
+/**
+ * Item-level actions the storage core uses. TransactWriteItems/TransactGetItems are authorised per
+ * item action (Put/Update/Delete/ConditionCheck/Get), so they need no action of their own.
+ * Scan is deliberately absent: no request path may scan (docs/data-model.md).
+ */
+export const ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+/**
+ * The single table of tenants, users, groups, memberships, sessions and short-lived SAML state,
+ * built from `lambdas/adapters/dynamodb/table-definition.ts` (the local twin uses the same file).
+ * On-demand capacity; TTL on `expiresAt`; PITR, deletion protection and removal policy from the stage.
+ */
+export class IdentityTable extends Construct {
+  readonly table: ITable;
+
+  constructor(scope: Construct, id: string, props: IdentityTableProps) {
+    super(scope, id);
+    const table = new Table(this, 'Table', {
+      partitionKey: { name: tableDefinition.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: tableDefinition.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery },
+      deletionProtection: props.deletionProtection,
+      removalPolicy: props.removalPolicy,
+    });
+    for (const index of tableDefinition.globalSecondaryIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    this.table = table;
+
+    if (!props.pointInTimeRecovery) {
+      Validations.of(table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason: 'This stage config turns PITR off: its data is disposable test data; stages that keep data set pointInTimeRecovery: true.',
+      });
+    }
+  }
+
+  /** Read and write items (no Scan, no table management) on the table and its indexes. */
+  grantItemReadWrite(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...ITEM_ACTIONS],
+        // Named indexes rather than `index/*`: a new index is a deliberate grant.
+        resources: [
+          this.table.tableArn,
+          ...tableDefinition.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
+        ],
+      }),
+    );
+  }
+}

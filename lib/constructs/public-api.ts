@@ -1,0 +1,96 @@
+import { Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { DomainName, HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { CustomDomainConfig } from '../config/stages';
+
+/**
+ * One access log line per request. Only `$context` fields that carry no secret: the route key and
+ * the path (which has no query string, so `?ticket=` and SCIM filters stay out), never a header
+ * (Authorization, Cookie), the body or `$context.requestOverride`. `requestId` joins the Lambda's
+ * logs (it is the correlation ID when the client sends none).
+ */
+export const accessLogFields = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  httpMethod: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatencyMs: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatencyMs: '$context.integrationLatency',
+} as const;
+
+export interface PublicApiProps {
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetention: RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default - only the execute-api endpoint */
+  readonly customDomain?: CustomDomainConfig;
+}
+
+/**
+ * The public HTTP API (payload format 2.0): SAML, sign-in, dashboard and SCIM routes are added by
+ * `SamlEndpoints` and `ScimEndpoints`. One `$default` stage, auto-deployed, with stage-wide
+ * throttling and JSON access logs. HTTP APIs have no X-Ray integration; the Lambdas trace instead.
+ */
+export class PublicApi extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  /** `https://…` without a trailing slash: the custom domain when configured, else the execute-api URL. */
+  readonly baseUrl: string;
+  readonly domainName?: DomainName;
+
+  constructor(scope: Construct, id: string, props: PublicApiProps) {
+    super(scope, id);
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `${Stack.of(this).stackName}-public`,
+      description: 'natoma-sso public API: SAML SP, sign-in, dashboard, SCIM 2.0',
+      createDefaultStage: false,
+    });
+
+    if (props.customDomain) {
+      const { domainName, certificateArn, hostedZone } = props.customDomain;
+      this.domainName = new DomainName(this, 'DomainName', {
+        domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', certificateArn),
+      });
+      if (hostedZone) {
+        new ARecord(this, 'AliasRecord', {
+          zone: HostedZone.fromHostedZoneAttributes(this, 'Zone', hostedZone),
+          recordName: domainName,
+          target: RecordTarget.fromAlias(
+            new ApiGatewayv2DomainProperties(this.domainName.regionalDomainName, this.domainName.regionalHostedZoneId),
+          ),
+        });
+      }
+    }
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+      domainMapping: this.domainName ? { domainName: this.domainName } : undefined,
+    });
+
+    this.baseUrl = props.customDomain ? `https://${props.customDomain.domainName}` : this.httpApi.apiEndpoint;
+  }
+}

@@ -1,0 +1,101 @@
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { EnvName } from '../../lambdas/http/env-names';
+import type { StageConfig, StageName } from '../config/stages';
+import { AdminApi } from '../constructs/admin-api';
+import { IdentityTable } from '../constructs/identity-table';
+import { OperationsAlarms } from '../constructs/operations-alarms';
+import { PublicApi } from '../constructs/public-api';
+import { SamlEndpoints } from '../constructs/saml-endpoints';
+import { ScimEndpoints } from '../constructs/scim-endpoints';
+import { ScimTokenSecrets } from '../constructs/scim-token-secrets';
+import { SpCredential } from '../constructs/sp-credential';
+
+export interface NatomaSsoStackProps extends StackProps {
+  readonly stageName: StageName;
+  readonly config: StageConfig;
+}
+
+/**
+ * One environment of natoma-sso: the public HTTP API (SAML, sign-in, SCIM), the admin Lambda with
+ * its operator and console Function URLs, the identity table, the secrets and the alarms.
+ * Environment-agnostic (no account/region): `cdk synth` works without credentials.
+ */
+export class NatomaSsoStack extends Stack {
+  constructor(scope: Construct, id: string, props: NatomaSsoStackProps) {
+    super(scope, id, props);
+    const { config, stageName } = props;
+    const secretPrefix = `natoma-sso/${stageName}/`;
+
+    // Stateful resources: these construct IDs are a contract (a new ID replaces the resource).
+    const identity = new IdentityTable(this, 'Identity', {
+      removalPolicy: config.removalPolicy,
+      pointInTimeRecovery: config.pointInTimeRecovery,
+      deletionProtection: config.deletionProtection,
+    });
+    const spCredential = new SpCredential(this, 'SpCredential', {
+      secretName: `${secretPrefix}sp-credential`,
+      commonName: `natoma-sso ${stageName} SP`,
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetention,
+      tracing: config.tracing,
+    });
+    const tokenSecrets = new ScimTokenSecrets(this, 'ScimTokens', { namePrefix: `${secretPrefix}scim-tokens/` });
+
+    const api = new PublicApi(this, 'PublicApi', {
+      throttle: config.apiThrottle,
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+      customDomain: config.customDomain,
+    });
+    const surface = {
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+      tracing: config.tracing,
+      environment: {
+        [EnvName.runtimeMode]: 'deployed',
+        [EnvName.logLevel]: config.logLevel,
+        [EnvName.publicBaseUrl]: api.baseUrl,
+      },
+    };
+
+    const admin = new AdminApi(this, 'Admin', { ...surface, table: identity, tokenSecrets });
+    const saml = new SamlEndpoints(this, 'Saml', {
+      ...surface,
+      api: api.httpApi,
+      table: identity,
+      spCredentialSecret: spCredential.secret,
+      spCredentialSecretName: spCredential.secretName,
+      adminPublicUrl: admin.consoleOrigin,
+    });
+    // The SAML Lambda must not serve before its key exists.
+    saml.handler.node.addDependency(spCredential);
+    const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets });
+
+    const alarms = new OperationsAlarms(this, 'Alarms', {
+      api: api.httpApi,
+      functions: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler },
+      table: identity.table,
+      api5xxRatePercent: config.alarms.api5xxRatePercent,
+      alarmEmail: config.alarms.email,
+      alarmTopicArn: config.alarms.topicArn,
+      removalPolicy: config.removalPolicy,
+    });
+
+    new CfnOutput(this, 'ApiBaseUrl', { value: api.baseUrl, description: 'Public API: SAML SP, /signin, /dashboard, SCIM base /scim/v2/{tenantId}' });
+    new CfnOutput(this, 'AdminOperatorUrl', { value: admin.operatorUrl.url, description: 'Operator API (AWS_IAM, SigV4): npm run admin -- --url <this> …' });
+    new CfnOutput(this, 'AdminConsoleUrl', { value: admin.consoleUrl.url, description: 'Tenant-admin console (sign in with an operator-issued link)' });
+    new CfnOutput(this, 'TableName', { value: identity.table.tableName });
+    new CfnOutput(this, 'SpCredentialSecretName', { value: spCredential.secretName, description: 'Secret holding the SP key pair (value never in outputs)' });
+    new CfnOutput(this, 'ScimTokenSecretPrefix', { value: tokenSecrets.namePrefix, description: 'Per-tenant SCIM token hash secrets, created at runtime' });
+    if (api.domainName) {
+      new CfnOutput(this, 'ApiDomainTarget', { value: api.domainName.regionalDomainName, description: 'CNAME/alias target for the custom domain' });
+    }
+    if (alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+
+    Validations.of(api.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Public by protocol: SAML metadata/ACS and the sign-in page must be reachable by browsers and IdPs; SCIM routes authenticate a per-tenant bearer token inside the Lambda (constant-time hash check against Secrets Manager).',
+    });
+  }
+}

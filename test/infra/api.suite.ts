@@ -1,0 +1,95 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { stages } from '../../lib/config/stages';
+import { synth, resourcesOf } from './synth';
+
+const expectedRouteKeys = [
+  'GET /health',
+  'GET /signin',
+  'POST /signin',
+  'GET /dashboard',
+  'GET /logout',
+  'POST /logout',
+  'GET /saml/{tenantId}/metadata',
+  'POST /saml/{tenantId}/acs',
+  'GET /saml/{tenantId}/login',
+  'GET /saml/{tenantId}/test',
+  'ANY /scim/v2/{tenantId}',
+  'ANY /scim/v2/{tenantId}/{proxy+}',
+].sort();
+
+describe.each(['dev', 'prod'] as const)('public HTTP API (%s)', (stageName) => {
+  const { template } = synth(stageName);
+
+  it('is one HTTP API with exactly the routes of docs/architecture.md', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    const routeKeys = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map((route) => route.Properties?.RouteKey);
+    expect(routeKeys.sort()).toEqual(expectedRouteKeys);
+  });
+
+  it('integrates Lambdas with payload format 2.0', () => {
+    const integrations = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Integration'));
+    expect(integrations).toHaveLength(2);
+    for (const integration of integrations) {
+      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    }
+  });
+
+  it('throttles the auto-deployed $default stage with the stage config', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: stages[stageName].apiThrottle.rateLimit,
+        ThrottlingBurstLimit: stages[stageName].apiThrottle.burstLimit,
+      },
+    });
+  });
+
+  it('writes JSON access logs that carry no query string, header, body or authorizer data', () => {
+    const stage = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0]!;
+    const settings = stage.Properties?.AccessLogSettings as { Format: string; DestinationArn: unknown };
+    expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PublicApiAccessLogs/), 'Arn'] });
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status' });
+    for (const value of Object.values(format)) {
+      expect(value).toMatch(/^\$context\.[A-Za-z.]+$/);
+      expect(value).not.toMatch(/querystring|header|body|requestOverride|authorizer|authorization|cookie/i);
+    }
+  });
+
+  it('keeps access logs for the stage retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: stages[stageName].logRetention });
+  });
+
+  it('has no custom domain unless the config names one', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    template.hasOutput('ApiBaseUrl', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PublicApiHttpApi'), 'ApiEndpoint'] } });
+  });
+});
+
+describe('custom domain from the stage config', () => {
+  const customDomain = {
+    domainName: 'sso.example.com',
+    certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
+    hostedZone: { hostedZoneId: 'Z123456', zoneName: 'example.com' },
+  };
+  const { template } = synth('prod', { customDomain });
+
+  it('maps the domain to the $default stage and creates the alias record', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'sso.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: customDomain.certificateArn })],
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'sso.example.com.', Type: 'A', HostedZoneId: 'Z123456' });
+  });
+
+  it('publishes the custom domain as the base URL the Lambdas and the output use', () => {
+    template.hasOutput('ApiBaseUrl', { Value: 'https://sso.example.com' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: 'https://sso.example.com' }) },
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ITEM_ACTIONS } from '../../lib/constructs/identity-table';
+import { MANAGE_ACTIONS } from '../../lib/constructs/scim-token-secrets';
+import { actionsOf, functionId, resourcesOf, roleStatements, synth, type Statement } from './synth';
+
+const secretActions = (statements: Statement[]) => actionsOf(statements).filter((action) => action.startsWith('secretsmanager:'));
+const tokenPrefixArn = (stage: string) => expect.stringContaining(`:secret:natoma-sso/${stage}/scim-tokens/*`);
+
+describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (stageName) => {
+  const { template } = synth(stageName);
+  const json = JSON.stringify(template.toJSON());
+  const spSecretId = Object.keys(resourcesOf(template, 'AWS::SecretsManager::Secret'))[0]!;
+  const saml = roleStatements(template, functionId(template, /^natoma-sso SAML SP/));
+  const scim = roleStatements(template, functionId(template, /SCIM 2\.0 server/));
+  const admin = roleStatements(template, functionId(template, /natoma-sso admin/));
+  const provisioner = roleStatements(template, functionId(template, /generates the SAML SP key/));
+
+  it('creates one SP credential secret with a placeholder value, never key material', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `natoma-sso/${stageName}/sp-credential`, GenerateSecretString: {} });
+    // GenerateSecretString (a random placeholder) is expected; a literal SecretString or PEM is not.
+    expect(/BEGIN (RSA |EC )?PRIVATE KEY|BEGIN CERTIFICATE|"SecretString"/.test(json)).toBe(false);
+  });
+
+  it('fills the SP secret through the custom resource, passing only its ID and a common name', () => {
+    const [resource] = Object.values(resourcesOf(template, 'Custom::SpCredential'));
+    expect(Object.keys(resource!.Properties!).sort()).toEqual(['CommonName', 'SecretId', 'ServiceToken']);
+    expect(resource!.Properties!.SecretId).toEqual({ Ref: spSecretId });
+  });
+
+  it('keeps the SP secret in prod and deletes it with a dev stack', () => {
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: stageName === 'prod' ? 'Retain' : 'Delete' });
+  });
+
+  it('passes secret names to the Lambdas by environment', () => {
+    const variables = (id: string) =>
+      (resourcesOf(template, 'AWS::Lambda::Function')[id]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables(functionId(template, /^natoma-sso SAML SP/))).toMatchObject({ SP_KEY_SECRET_NAME: `natoma-sso/${stageName}/sp-credential` });
+    expect(variables(functionId(template, /^natoma-sso SAML SP/))).not.toHaveProperty('SCIM_TOKEN_SECRET_PREFIX');
+    expect(variables(functionId(template, /SCIM 2\.0 server/))).toMatchObject({ SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/` });
+    expect(variables(functionId(template, /SCIM 2\.0 server/))).not.toHaveProperty('SP_KEY_SECRET_NAME');
+    expect(variables(functionId(template, /natoma-sso admin/))).toMatchObject({ SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/` });
+  });
+
+  it('lets the SAML Lambda read the SP secret and write no secret at all', () => {
+    expect(saml).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['secretsmanager:GetSecretValue']), Resource: { Ref: spSecretId } }));
+    expect(secretActions(saml)).not.toEqual(expect.arrayContaining(['secretsmanager:PutSecretValue']));
+    for (const action of ['PutSecretValue', 'CreateSecret', 'DeleteSecret', 'UpdateSecret']) {
+      expect(secretActions(saml)).not.toContain(`secretsmanager:${action}`);
+    }
+    expect(JSON.stringify(saml)).not.toContain('scim-tokens');
+  });
+
+  it('lets the SCIM Lambda only read token hashes, never the SP secret', () => {
+    expect(secretActions(scim)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(scim).toContainEqual(expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { 'Fn::Join': ['', expect.arrayContaining([tokenPrefixArn(stageName)])] } }));
+    expect(JSON.stringify(scim)).not.toContain(spSecretId);
+  });
+
+  it('lets the admin Lambda manage token hash secrets under the prefix only, not the SP secret', () => {
+    expect(secretActions(admin).sort()).toEqual([...MANAGE_ACTIONS].sort());
+    expect(JSON.stringify(admin)).not.toContain(spSecretId);
+    const tokenStatement = admin.find((statement) => JSON.stringify(statement.Resource).includes('scim-tokens'));
+    expect(JSON.stringify(tokenStatement?.Resource)).toContain(`natoma-sso/${stageName}/scim-tokens/*`);
+  });
+
+  it('lets the key provisioner read and write the SP secret only', () => {
+    const secretStatements = provisioner.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('secretsmanager:')));
+    expect(secretStatements.length).toBeGreaterThan(0);
+    for (const statement of secretStatements) expect(statement.Resource).toEqual({ Ref: spSecretId });
+    expect(secretActions(provisioner)).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']));
+  });
+
+  it('grants item-level table access (no Scan, no table admin) on the table and gsi1 only', () => {
+    for (const statements of [saml, scim, admin]) {
+      const dynamo = statements.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('dynamodb:')));
+      expect(dynamo).toHaveLength(1);
+      expect(actionsOf(dynamo).sort()).toEqual([...ITEM_ACTIONS].sort());
+      const resources = JSON.stringify(dynamo[0]!.Resource);
+      expect(resources).toContain('/index/gsi1');
+      expect(resources).not.toContain('*');
+    }
+    expect(/dynamodb:Scan|dynamodb:\*/.test(json)).toBe(false);
+    expect(actionsOf(provisioner).some((action) => action.startsWith('dynamodb:'))).toBe(false);
+  });
+
+  it('uses Resource "*" only for X-Ray, which has no resource-level permissions', () => {
+    for (const statements of [saml, scim, admin, provisioner]) {
+      for (const statement of statements.filter((candidate) => candidate.Resource === '*')) {
+        expect(actionsOf([statement]).every((action) => action.startsWith('xray:'))).toBe(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { stages, type StageConfig, type StageName } from '../../lib/config/stages';
+import { NatomaSsoStack } from '../../lib/stacks/natoma-sso-stack';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
+
+const memo = new Map<string, Synthesized>();
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly template: Template;
+}
+
+/**
+ * The stack as `cdk synth -c env=<stage>` builds it (same cdk.json context), with bundling skipped so
+ * a synth takes about a second; results are memoized per stage and overrides (treat them as read-only).
+ * `overrides` changes the stage config (custom domain, alarm targets).
+ */
+export function synth(stageName: StageName, overrides: Partial<StageConfig> = {}): Synthesized {
+  const key = JSON.stringify([stageName, overrides]);
+  const cached = memo.get(key);
+  if (cached) return cached;
+  const app = new App({ context: { ...cdkJson.context, env: stageName, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
+    stageName,
+    config: { ...stages[stageName], ...overrides },
+  });
+  const synthesized = { app, stack, template: Template.fromStack(stack) };
+  memo.set(key, synthesized);
+  return synthesized;
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+export function resourcesOf(template: Template, type: string): Record<string, Resource> {
+  return template.findResources(type) as Record<string, Resource>;
+}
+
+/** Logical ID of the one Lambda function whose Description matches. */
+export function functionId(template: Template, description: RegExp): string {
+  const matches = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(([, fn]) =>
+    description.test(String(fn.Properties?.Description ?? '')),
+  );
+  if (matches.length !== 1) throw new Error(`expected one function matching ${description}, found ${matches.length}`);
+  return matches[0]![0];
+}
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** Every policy statement attached (inline or via AWS::IAM::Policy) to the execution role of a function. */
+export function roleStatements(template: Template, functionLogicalId: string): Statement[] {
+  const fn = resourcesOf(template, 'AWS::Lambda::Function')[functionLogicalId];
+  const roleRef = (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const statements: Statement[] = [];
+  for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+    const roles = (policy.Properties?.Roles ?? []) as Array<{ Ref: string }>;
+    if (roles.some((role) => role.Ref === roleRef)) {
+      statements.push(...((policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement ?? []));
+    }
+  }
+  const role = resourcesOf(template, 'AWS::IAM::Role')[roleRef];
+  for (const inline of (role?.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>) {
+    statements.push(...inline.PolicyDocument.Statement);
+  }
+  return statements;
+}
+
+export const actionsOf = (statements: Statement[]): string[] =>
+  statements.flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
+
+/** Every acknowledgement (`Validations.of(x).acknowledge`) recorded in the construct tree. */
+export function acknowledgements(app: App): Array<{ path: string; id: string; reason: string }> {
+  const found: Array<{ path: string; id: string; reason: string }> = [];
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ path: construct.node.path, id, reason });
+      }
+    }
+  }
+  return found;
+}

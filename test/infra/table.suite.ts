@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { tableDefinition } from '../../lambdas/adapters/dynamodb/table-definition';
+import { resourcesOf, synth } from './synth';
+
+describe.each(['dev', 'prod'] as const)('identity table (%s)', (stageName) => {
+  const { template } = synth(stageName);
+
+  it('is one on-demand table keyed by the shared table definition', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: tableDefinition.ttlAttribute, Enabled: true },
+    });
+  });
+
+  it('has exactly the GSIs of the table definition (gsi1, projection ALL)', () => {
+    const table = Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'))[0]!;
+    expect(table.Properties?.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'gsi1',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+});
+
+describe('identity table lifecycle per stage', () => {
+  it('keeps prod data: PITR, deletion protection, RETAIN', () => {
+    const { template } = synth('prod');
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+
+  it('lets dev be torn down: no PITR, no deletion protection, DESTROY', () => {
+    const { template } = synth('dev');
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: {
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+        DeletionProtectionEnabled: false,
+      },
+    });
+  });
+});
