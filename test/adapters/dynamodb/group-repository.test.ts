@@ -80,6 +80,22 @@ describe('memberships', () => {
     expect(await allMembers(tenantId, group.id)).toEqual(everyone);
   });
 
+  it('keeps memberCount equal to the real number of members after concurrent adds and removes of the same users', async () => {
+    const tenantId = freshTenantId();
+    const group = await newGroup(tenantId);
+    const pool = userIds(40, 'storm');
+    const halves = [pool.slice(0, 25), pool.slice(15)];
+
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 2 ? store.groups.removeMembers(tenantId, group.id, halves[i % 2]!) : store.groups.addMembers(tenantId, group.id, halves[i % 2]!),
+      ),
+    );
+
+    const members = await allMembers(tenantId, group.id);
+    expect((await store.groups.get(tenantId, group.id))?.memberCount).toBe(members.length);
+  });
+
   it('adds and removes 256 members in a bounded number of calls, independent of group size, without scanning', async () => {
     const tenantId = freshTenantId();
     const group = await newGroup(tenantId);
