@@ -125,3 +125,7 @@ export class SamlifyIdp {
 
 export const decode = (base64: string): string => Buffer.from(base64, 'base64').toString('utf8');
 export const encode = (xml: string): string => Buffer.from(xml, 'utf8').toString('base64');
+
+let otherCredential: SpCredential | undefined;
+/** A second key pair (an attacker's, or an IdP's rotated key). */
+export const generateOtherCredential = (): SpCredential => (otherCredential ??= generateSpCredential('another key', 30));
