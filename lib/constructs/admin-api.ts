@@ -1,5 +1,8 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
 import { AppFunction, lambdaEntry } from './app-function';
@@ -7,9 +10,22 @@ import type { IdentityTable } from './identity-table';
 import type { ScimTokenSecrets } from './scim-token-secrets';
 import type { SurfaceFunctionOptions } from './surface-options';
 
+/**
+ * Names the SSM parameter that holds the console origin. The admin function cannot get its own
+ * console URL as `ADMIN_PUBLIC_URL` (function → alias URL → alias → version → function is a cycle),
+ * so the stack publishes it here for the handler to read at cold start.
+ * TODO(admin handler): read it when ADMIN_PUBLIC_URL is absent; then move the name to EnvName.
+ */
+export const ADMIN_PUBLIC_URL_PARAMETER_ENV = 'ADMIN_PUBLIC_URL_PARAMETER';
+
 export interface AdminApiProps extends SurfaceFunctionOptions {
   readonly table: IdentityTable;
   readonly tokenSecrets: ScimTokenSecrets;
+  /** Read-only: the console shows the SP certificate(s), which live in the same secret as the key. */
+  readonly spCredentialSecret: ISecret;
+  readonly spCredentialSecretName: string;
+  /** e.g. `/natoma-sso/prod/admin-console-url`. */
+  readonly consoleUrlParameterName: string;
 }
 
 /**
@@ -43,10 +59,13 @@ export class AdminApi extends Construct {
         ...props.environment,
         [EnvName.tableName]: props.table.table.tableName,
         [EnvName.scimTokenSecretPrefix]: props.tokenSecrets.namePrefix,
+        [EnvName.spKeySecretName]: props.spCredentialSecretName,
+        [ADMIN_PUBLIC_URL_PARAMETER_ENV]: props.consoleUrlParameterName,
       },
     });
     props.table.grantItemReadWrite(this.handler);
     props.tokenSecrets.grantManage(this.handler.executionRole);
+    props.spCredentialSecret.grantRead(this.handler);
 
     this.operatorUrl = this.handler.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
     const consoleAlias = new Alias(this, 'ConsoleAlias', {
@@ -56,5 +75,24 @@ export class AdminApi extends Construct {
     });
     this.consoleUrl = consoleAlias.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     this.consoleOrigin = `https://${Fn.select(2, Fn.split('/', this.consoleUrl.url))}`;
+    new StringParameter(this, 'ConsoleUrlParameter', {
+      parameterName: props.consoleUrlParameterName,
+      stringValue: this.consoleOrigin,
+      description: 'Origin of the natoma-sso tenant-admin console (its Function URL), for links the operator API issues',
+    });
+    // An ARN built from the literal name: `parameter.grantRead` would reference the parameter and close the cycle.
+    this.handler.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: props.consoleUrlParameterName.replace(/^\//, ''),
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 }

@@ -59,7 +59,14 @@ export class NatomaSsoStack extends Stack {
       },
     };
 
-    const admin = new AdminApi(this, 'Admin', { ...surface, table: identity, tokenSecrets });
+    const admin = new AdminApi(this, 'Admin', {
+      ...surface,
+      table: identity,
+      tokenSecrets,
+      spCredentialSecret: spCredential.secret,
+      spCredentialSecretName: spCredential.secretName,
+      consoleUrlParameterName: `/natoma-sso/${stageName}/admin-console-url`,
+    });
     const saml = new SamlEndpoints(this, 'Saml', {
       ...surface,
       api: api.httpApi,

@@ -39,7 +39,10 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
     expect(variables(functionId(template, /^natoma-sso SAML SP/))).not.toHaveProperty('SCIM_TOKEN_SECRET_PREFIX');
     expect(variables(functionId(template, /SCIM 2\.0 server/))).toMatchObject({ SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/` });
     expect(variables(functionId(template, /SCIM 2\.0 server/))).not.toHaveProperty('SP_KEY_SECRET_NAME');
-    expect(variables(functionId(template, /natoma-sso admin/))).toMatchObject({ SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/` });
+    expect(variables(functionId(template, /natoma-sso admin/))).toMatchObject({
+      SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/`,
+      SP_KEY_SECRET_NAME: `natoma-sso/${stageName}/sp-credential`,
+    });
   });
 
   it('lets the SAML Lambda read the SP secret and write no secret at all', () => {
@@ -57,11 +60,21 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
     expect(JSON.stringify(scim)).not.toContain(spSecretId);
   });
 
-  it('lets the admin Lambda manage token hash secrets under the prefix only, not the SP secret', () => {
-    expect(secretActions(admin).sort()).toEqual([...MANAGE_ACTIONS].sort());
-    expect(JSON.stringify(admin)).not.toContain(spSecretId);
-    const tokenStatement = admin.find((statement) => JSON.stringify(statement.Resource).includes('scim-tokens'));
-    expect(JSON.stringify(tokenStatement?.Resource)).toContain(`natoma-sso/${stageName}/scim-tokens/*`);
+  it('lets the admin Lambda manage token hash secrets under the prefix and only read the SP secret', () => {
+    const tokenStatements = admin.filter((statement) => JSON.stringify(statement.Resource).includes('scim-tokens'));
+    expect(tokenStatements).toHaveLength(1);
+    expect(JSON.stringify(tokenStatements[0]!.Resource)).toContain(`natoma-sso/${stageName}/scim-tokens/*`);
+    expect(actionsOf(tokenStatements).sort()).toEqual([...MANAGE_ACTIONS].sort());
+    // The console shows the SP certificate(s); they share a secret with the key, so: read, never write.
+    const spStatements = admin.filter((statement) => JSON.stringify(statement.Resource).includes(spSecretId));
+    expect(actionsOf(spStatements).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+  });
+
+  it('publishes the console origin in SSM for the admin Lambda, which cannot reference its own URL', () => {
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: `/natoma-sso/${stageName}/admin-console-url`, Type: 'String' });
+    const adminVariables = (resourcesOf(template, 'AWS::Lambda::Function')[functionId(template, /natoma-sso admin/)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(adminVariables).toMatchObject({ ADMIN_PUBLIC_URL_PARAMETER: `/natoma-sso/${stageName}/admin-console-url` });
+    expect(actionsOf(admin)).toContain('ssm:GetParameter');
   });
 
   it('lets the key provisioner read and write the SP secret only', () => {
