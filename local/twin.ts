@@ -204,16 +204,23 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     const adminPublicUrl = (options.adminPublicUrl ?? `http://127.0.0.1:${adminPort}`).replace(/\/+$/, '');
 
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    let dynamoEndpoint = options.dynamoEndpoint;
-    if (!dynamoEndpoint) {
-      dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: options.dynamoPort });
-      dynamoEndpoint = dynamo.endpoint;
-    }
+    // The key first: a CLI started meanwhile finds it and gets "starting" rather than "no key".
+    operatorKey = await ensureOperatorKey(dataDir);
+    const secrets = new FileSecretStore(dataDir);
+    const startDynamo = options.dynamoEndpoint
+      ? Promise.resolve(options.dynamoEndpoint)
+      : startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: options.dynamoPort }).then((running) => {
+          dynamo = running;
+          return running.endpoint;
+        });
+    // RSA key generation (first start only) overlaps with the JVM's start-up.
+    // allSettled: a failure of one must not leave the other (a JVM) running unseen by stop().
+    const [started, credential] = await Promise.allSettled([startDynamo, ensureSpCredential(secrets, SP_KEY_SECRET_NAME)]);
+    if (started.status === 'rejected') throw started.reason;
+    if (credential.status === 'rejected') throw credential.reason;
+    const dynamoEndpoint = started.value;
     const db = createDocumentClient({ endpoint: dynamoEndpoint });
     await ensureTable(db, tableName);
-    const secrets = new FileSecretStore(dataDir);
-    await ensureSpCredential(secrets, SP_KEY_SECRET_NAME);
-    operatorKey = await ensureOperatorKey(dataDir);
 
     const runtime = {
       db,
