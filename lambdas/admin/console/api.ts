@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { Clock } from '../../core/clock';
 import { ForbiddenError, NotFoundError } from '../../core/errors';
 import { asUserId, newResourceId, type TenantId, type UserId } from '../../core/ids';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { ActivityLog } from '../../core/activity/events';
 import { systemClock, type Clock } from '../../core/clock';
 import { InvalidInputError } from '../../core/errors';

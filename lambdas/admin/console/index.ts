@@ -49,7 +49,8 @@ export function createConsole(deps: ConsoleDeps): (event: HttpEvent) => Promise<
     const csp = consoleCsp(urls);
     const correlationId = correlationIdOf(event);
     const logger = deps.logger?.child({ correlationId });
-    const page = (status: number, body: string, cookies?: string[]) => html(status, body, { csp, cookies });
+    // same-origin: the console's own requests keep their Origin header (no-referrer would make it "null"), other sites get no referrer.
+    const page = (status: number, body: string, cookies?: string[]) => html(status, body, { csp, cookies, headers: { 'referrer-policy': 'same-origin' } });
 
     try {
       if (requestPath === '/login' && verb === 'GET') return await login(event, urls, page);
@@ -187,12 +188,10 @@ export function createConsole(deps: ConsoleDeps): (event: HttpEvent) => Promise<
 function checkOrigin(event: HttpEvent, urls: ConsoleUrls): void {
   const origin = header(event, 'origin');
   const fetchSite = header(event, 'sec-fetch-site');
-  if (origin !== undefined && origin !== 'null' ? origin !== new URL(urls.admin).origin : origin === 'null') {
-    throw new ConsoleRequestError(403, 'origin', 'This request came from another site and was refused.');
-  }
-  if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') {
-    throw new ConsoleRequestError(403, 'origin', 'This request came from another site and was refused.');
-  }
+  // Browsers send `Origin: null` under some referrer policies; Sec-Fetch-Site then still says where the request came from.
+  const originOk = origin === undefined || origin === new URL(urls.admin).origin || (origin === 'null' && fetchSite === 'same-origin');
+  const siteOk = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
+  if (!originOk || !siteOk) throw new ConsoleRequestError(403, 'origin', 'This request came from another site and was refused.');
 }
 
 /** State-changing API requests must come from the console itself: same origin, with the session's CSRF token. */

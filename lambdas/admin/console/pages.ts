@@ -31,6 +31,7 @@ function document(title: string, body: string, csrfToken?: string): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${e(title)} · Natoma admin</title>
 ${csrfToken ? `<meta name="csrf-token" content="${e(csrfToken)}">` : ''}
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ASSET_PATHS.css}">
 <script src="${ASSET_PATHS.js}" defer></script>
 </head><body>
