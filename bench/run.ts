@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { benchBundles } from './bundles';
+import { benchConsole } from './console';
 import { benchStorage } from './storage';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -12,6 +13,7 @@ type Section = (endpoint: string) => Promise<unknown>;
 const sections: Record<string, Section> = {
   storage: (endpoint) => benchStorage(endpoint),
   bundles: () => benchBundles(),
+  console: (endpoint) => benchConsole(endpoint),
 };
 
 async function main(): Promise<void> {

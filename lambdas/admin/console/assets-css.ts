@@ -44,7 +44,7 @@ table{width:100%;border-collapse:collapse;font-size:.95rem}th,td{text-align:left
 th{font-size:.85rem;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .tablewrap{overflow-x:auto}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dl.kv dt{font-weight:600}dl.kv dd{margin:0;word-break:break-all}
-.switch{display:flex;align-items:center;gap:.6rem;font-weight:600}
+.switch{display:flex;align-items:center;gap:.6rem;font-weight:600}form+form .switch{margin-top:1rem}
 .switch input{width:2.6rem;height:1.4rem;appearance:none;background:#8a93a3;border-radius:999px;position:relative;cursor:pointer;margin:0;flex:none}
 .switch input::after{content:"";position:absolute;top:.15rem;left:.15rem;width:1.1rem;height:1.1rem;border-radius:50%;background:#fff;transition:left .15s}
 .switch input:checked{background:var(--ok)}.switch input:checked::after{left:1.35rem}
@@ -57,6 +57,6 @@ dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .login{max-width:28rem;margin:3rem auto}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
-@media (max-width:720px){.two{grid-template-columns:1fr}dl.kv{grid-template-columns:1fr}header.top .who{width:100%;justify-content:space-between}.copyrow{flex-direction:column}th.opt,td.opt{display:none}}
+@media (max-width:720px){.two{grid-template-columns:1fr}dl.kv{grid-template-columns:1fr}header.top .who{width:100%;justify-content:space-between}.copyrow{flex-direction:column}.copyrow button{align-self:flex-start}th.opt,td.opt{display:none}}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
 `;
