@@ -10,7 +10,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../core/clock';
-import { InvalidInputError } from '../../core/errors';
+import { InvalidInputError, TooManyRequestsError } from '../../core/errors';
 import type { TenantId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import type { Item } from './items';
@@ -53,6 +53,12 @@ function cancellationCodes(error: unknown): string[] | undefined {
   return reasons?.map((reason) => reason.Code ?? 'None');
 }
 
+const ITEM_TOO_LARGE = 'the resource is too large to store: one stored item holds at most 400 KB (profile attributes included)';
+const isItemTooLarge = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message);
+/** Retries exhausted on a hot item (e.g. the tenant's counters under a burst): the caller should retry shortly. */
+const busy = () => new TooManyRequestsError('too many concurrent changes to the same records; retry in a moment', 1);
+
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
@@ -71,18 +77,23 @@ export async function transactWrite(ctx: DynamoContext, transactItems: TransactI
       await ctx.db.send(new TransactWriteCommand({ TransactItems: transactItems, ClientRequestToken: randomUUID() }));
       return;
     } catch (error) {
+      if (isItemTooLarge(error)) throw new InvalidInputError(ITEM_TOO_LARGE, { cause: error });
       const codes = cancellationCodes(error);
       if (!codes) {
-        if (error instanceof Error && error.name === 'TransactionInProgressException' && attempt < MAX_ATTEMPTS) {
-          await backoff(attempt);
-          continue;
-        }
-        throw error;
+        if (!(error instanceof Error && error.name === 'TransactionInProgressException')) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw busy();
+        await backoff(attempt);
+        continue;
       }
       const failed = codes.flatMap((code, index) => (code === 'ConditionalCheckFailed' ? [index] : []));
       if (failed.length > 0) throw new ConditionsFailed(failed, { cause: error });
+      if (codes.includes('ValidationError')) {
+        const reasons = (error as { CancellationReasons?: { Message?: string }[] }).CancellationReasons ?? [];
+        if (reasons.some((reason) => /size/i.test(reason.Message ?? ''))) throw new InvalidInputError(ITEM_TOO_LARGE, { cause: error });
+      }
       const retryable = codes.some((code) => code === 'TransactionConflict' || code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded');
-      if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
+      if (!retryable) throw error;
+      if (attempt >= MAX_ATTEMPTS) throw busy();
       await backoff(attempt);
     }
   }

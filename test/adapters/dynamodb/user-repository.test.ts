@@ -124,6 +124,15 @@ describe('lookups', () => {
     expect(counts.scanned).toBe(false);
   });
 
+  it('refuses a user too large to store with a plain message, storing nothing', async () => {
+    const tenantId = freshTenantId();
+    const user = aUser(tenantId, { profile: { notes: 'x'.repeat(410 * 1024) } });
+
+    await expect(store.users.create(user)).rejects.toThrow(new InvalidInputError('the resource is too large to store: one stored item holds at most 400 KB (profile attributes included)'));
+    expect(await store.users.count(tenantId)).toBe(0);
+    expect(await store.users.findByUserName(tenantId, user.userName)).toBeUndefined();
+  });
+
   it('refuses more than 10 emails for one user', async () => {
     const tenantId = freshTenantId();
     const emails = Array.from({ length: 11 }, (_, i) => ({ value: `a${i}@example.com` }));
