@@ -165,6 +165,30 @@ describe('admin console in headless Chromium on the local twin', () => {
     await expect.poll(async () => (await scim('/Users?count=1')).status, { timeout: 40_000, interval: 1_000 }).toBe(401);
   }, 60_000);
 
+  it('labels every control and works from the keyboard', async () => {
+    for (const path of ['/sso', '/scim', '/users', '/activity']) {
+      await page.goto(`${twin.adminUrl}${path}`);
+      await ready();
+      const unlabeled = await page.evaluate(() =>
+        [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+          .filter((el) => {
+            const control = el as HTMLInputElement;
+            const name = control.getAttribute('aria-label') || (control.labels && [...control.labels].map((l) => l.textContent).join('')) || (el.tagName === 'BUTTON' ? el.textContent : '');
+            return !name || !name.trim();
+          })
+          .map((el) => el.outerHTML.slice(0, 80)),
+      );
+      expect(unlabeled, path).toEqual([]);
+    }
+    await page.goto(`${twin.adminUrl}/sso`);
+    await ready();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.focus('button[data-copy="tenant-id"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('button[data-copy="tenant-id"]')?.textContent === 'Copied');
+  });
+
   it('renders the plan, groups and sign-in pages', async () => {
     for (const name of ['plan', 'groups']) {
       await page.goto(`${twin.adminUrl}/${name}`);
