@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { ActivityEvent } from '../../core/activity/events';
 import { epochSeconds } from '../../core/clock';
 import type { Group } from '../../core/identity/group';
@@ -36,7 +36,7 @@ export type Item = Record<string, unknown>;
 /** Thrown when a stored item does not have the shape its key promises (a bug or corruption, not user input). */
 export class CorruptItemError extends Error {}
 
-function decode<T>(schema: z.ZodType<T>, entity: Entity, item: Item): T {
+function decode<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, entity: Entity, item: Item): T {
   if (item.entity !== entity) {
     throw new CorruptItemError(`stored item ${String(item.pk)} / ${String(item.sk)} should be a ${entity} but is a ${String(item.entity)}`);
   }
@@ -77,7 +77,7 @@ const samlTestOutcome = z.discriminatedUnion('status', [
   z.object({ status: z.literal('failed'), at: isoTime, problems: z.array(samlProblem) }),
 ]);
 
-const tenantSchema: z.ZodType<Tenant> = z.object({
+const tenantSchema: z.ZodType<Tenant, z.ZodTypeDef, unknown> = z.object({
   id: tenantId,
   name: z.string(),
   plan: z.enum(['trial', 'paid']),
@@ -96,7 +96,7 @@ const tenantSchema: z.ZodType<Tenant> = z.object({
   version,
 });
 
-const userSchema: z.ZodType<User> = z.object({
+const userSchema: z.ZodType<User, z.ZodTypeDef, unknown> = z.object({
   tenantId,
   id: userId,
   userName: z.string().min(1),
@@ -122,7 +122,7 @@ const userSchema: z.ZodType<User> = z.object({
   version,
 });
 
-const groupSchema: z.ZodType<Group> = z.object({
+const groupSchema: z.ZodType<Group, z.ZodTypeDef, unknown> = z.object({
   tenantId,
   id: groupId,
   displayName: z.string(),
@@ -134,7 +134,7 @@ const groupSchema: z.ZodType<Group> = z.object({
   version,
 });
 
-const scimTokenSchema: z.ZodType<ScimTokenRecord> = z.object({
+const scimTokenSchema: z.ZodType<ScimTokenRecord, z.ZodTypeDef, unknown> = z.object({
   tenantId,
   tokenId: z.string().min(1),
   hint: z.string(),
@@ -154,7 +154,7 @@ const sessionItemSchema = z.object({
   attributes: z.record(z.string(), z.string()).optional(),
 });
 
-const activitySchema: z.ZodType<ActivityEvent> = z.object({
+const activitySchema: z.ZodType<ActivityEvent, z.ZodTypeDef, unknown> = z.object({
   tenantId,
   id: z.string().min(1),
   at: isoTime,
