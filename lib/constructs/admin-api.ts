@@ -5,7 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
-import { AppFunction, lambdaEntry } from './app-function';
+import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 import type { IdentityTable } from './identity-table';
 import type { ScimTokenSecrets } from './scim-token-secrets';
 import type { SurfaceFunctionOptions } from './surface-options';
@@ -46,7 +46,7 @@ export class AdminApi extends Construct {
   constructor(scope: Construct, id: string, props: AdminApiProps) {
     super(scope, id);
     this.handler = new AppFunction(this, 'Handler', {
-      entry: lambdaEntry('admin/handler.ts'),
+      entry: lambdaEntry(lambdaSources.admin),
       description: 'natoma-sso admin: operator API (IAM) and tenant-admin console',
       // Metadata XML parsing and page rendering; 512 MB keeps cold starts of the larger bundle short.
       memorySize: 512,

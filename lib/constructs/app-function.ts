@@ -8,10 +8,32 @@ import { Construct } from 'constructs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Absolute path of a Lambda entry under `lambdas/`, e.g. `lambdaEntry('saml/handler.ts')`. */
+/** Every Lambda entry under `lambdas/`, each exporting `handler`. */
+export const lambdaSources = {
+  saml: 'saml/handler.ts',
+  scim: 'scim/handler.ts',
+  admin: 'admin/handler.ts',
+  spKeyProvisioner: 'sp-key-provisioner/handler.ts',
+} as const;
+
+/** Absolute path of a Lambda entry under `lambdas/`, e.g. `lambdaEntry(lambdaSources.saml)`. */
 export function lambdaEntry(relativePath: string): string {
   return fileURLToPath(new URL(`../../lambdas/${relativePath}`, import.meta.url));
 }
+
+/**
+ * esbuild settings of every Lambda bundle, shared with the bundle smoke test and the bench.
+ * ESM output, because handlers may use top-level await; @node-saml/node-saml, xml-crypto and
+ * @xmldom are CommonJS, so the banner gives the bundle `require`, `__filename` and `__dirname`.
+ * The nodejs22.x runtime ships AWS SDK v3: keeping it out of the bundle keeps cold starts short.
+ */
+export const lambdaBundling = {
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner:
+    "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
+  externalModules: ['@aws-sdk/*'],
+} as const;
 
 export interface AppFunctionProps {
   /** Absolute path of the TypeScript entry; it must export `handler`. */
@@ -31,7 +53,7 @@ export interface AppFunctionProps {
 
 /**
  * A NodejsFunction with the project's defaults: nodejs22.x on arm64, esbuild ESM bundle (minified,
- * source maps, a `require` shim for the CommonJS XML/SAML libraries), an explicit log group with
+ * source maps, `lambdaBundling`), an explicit log group with
  * the stage's retention, X-Ray tracing, and its own role that may only write to that log group
  * (no AWSLambdaBasicExecutionRole: its `logs:*` on every group is wider than needed).
  */
@@ -74,14 +96,11 @@ export class AppFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // @node-saml/node-saml, xml-crypto and @xmldom are CommonJS: give the ESM bundle `require`, `__dirname`.
-        banner:
-          "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
-        // The nodejs22.x runtime ships AWS SDK v3; keeping it out of the bundle keeps cold starts short.
-        externalModules: ['@aws-sdk/*'],
+        target: lambdaBundling.target,
+        mainFields: [...lambdaBundling.mainFields],
+        banner: lambdaBundling.banner,
+        externalModules: [...lambdaBundling.externalModules],
       },
     });
     this.executionRole = role;

@@ -5,7 +5,7 @@ import { PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
-import { AppFunction, lambdaEntry } from './app-function';
+import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 import type { IdentityTable } from './identity-table';
 import type { SurfaceFunctionOptions } from './surface-options';
 
@@ -38,7 +38,7 @@ export class SamlEndpoints extends Construct {
   constructor(scope: Construct, id: string, props: SamlEndpointsProps) {
     super(scope, id);
     this.handler = new AppFunction(this, 'Handler', {
-      entry: lambdaEntry('saml/handler.ts'),
+      entry: lambdaEntry(lambdaSources.saml),
       description: 'natoma-sso SAML SP: metadata, ACS, sign-in, dashboard',
       // XML signature verification and decryption are CPU-bound; Lambda CPU scales with memory.
       memorySize: 512,

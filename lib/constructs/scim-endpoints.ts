@@ -3,7 +3,7 @@ import { HttpMethod, PayloadFormatVersion, type HttpApi } from 'aws-cdk-lib/aws-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
-import { AppFunction, lambdaEntry } from './app-function';
+import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 import type { IdentityTable } from './identity-table';
 import type { ScimTokenSecrets } from './scim-token-secrets';
 import type { SurfaceFunctionOptions } from './surface-options';
@@ -24,7 +24,7 @@ export class ScimEndpoints extends Construct {
   constructor(scope: Construct, id: string, props: ScimEndpointsProps) {
     super(scope, id);
     this.handler = new AppFunction(this, 'Handler', {
-      entry: lambdaEntry('scim/handler.ts'),
+      entry: lambdaEntry(lambdaSources.scim),
       description: 'natoma-sso SCIM 2.0 server',
       // Large group PATCHes and list pages build big JSON documents: more memory, more CPU.
       memorySize: 1024,

@@ -4,7 +4,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { AppFunction, lambdaEntry } from './app-function';
+import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 
 export interface SpCredentialProps {
   /** Physical name of the secret, e.g. `natoma-sso/prod/sp-credential`. */
@@ -48,7 +48,7 @@ export class SpCredential extends Construct {
     this.secretName = props.secretName;
 
     const provisioner = new AppFunction(this, 'Provisioner', {
-      entry: lambdaEntry('sp-key-provisioner/handler.ts'),
+      entry: lambdaEntry(lambdaSources.spKeyProvisioner),
       description: 'natoma-sso: generates the SAML SP key pair and certificate at deploy time',
       // RSA key generation is CPU-bound and Lambda CPU scales with memory.
       memorySize: 1024,
