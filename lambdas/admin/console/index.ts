@@ -70,7 +70,7 @@ export function createConsole(deps: ConsoleDeps): (event: HttpEvent) => Promise<
           return toApiError(error, logger, correlationId);
         }
       }
-      if (verb !== 'GET' && verb !== 'HEAD') return page(405, notFoundPage(undefined, 'This page only answers GET.'));
+      if (verb !== 'GET' && verb !== 'HEAD') return page(405, notFoundPage(undefined, 'This page only answers GET.', 'Method not allowed'));
       if (!admin) return redirect('/login');
       return await renderPage(event, admin, urls, requestPath, page);
     } catch (error) {
@@ -125,7 +125,7 @@ export function createConsole(deps: ConsoleDeps): (event: HttpEvent) => Promise<
     const form = new URLSearchParams(bodyText(event) ?? '');
     checkOrigin(event, urls);
     if (!csrfMatches(admin.session, form.get('csrf') ?? header(event, 'x-csrf-token'))) {
-      throw new ConsoleRequestError(403, 'csrf', 'The sign-out request did not carry this session\'s CSRF token.');
+      return html(403, notFoundPage(undefined, 'This sign-out request did not come from the console, so you are still signed in. Use the Sign out button.', 'Not signed out'), { csp: consoleCsp(urls) });
     }
     await deps.sessions.revoke(admin.session.sessionHash);
     return redirect('/login?signedOut=1', [cleared]);

@@ -353,7 +353,7 @@ export function activityPage(chrome: Chrome, input: { category?: ActivityCategor
   return layout(chrome, 'activity', 'Activity', content);
 }
 
-export function notFoundPage(chrome: Chrome | undefined, message: string): string {
+export function notFoundPage(chrome: Chrome | undefined, message: string, title = 'Not found'): string {
   const content = `<section class="card"><p>${e(message)}</p><p><a href="/sso">Back to the console</a></p></section>`;
-  return chrome ? layout(chrome, 'sso', 'Not found', content) : document('Not found', `<main id="main" class="login"><h1>Not found</h1>${content}</main>`);
+  return chrome ? layout(chrome, 'sso', title, content) : document(title, `<main id="main" class="login"><h1>${e(title)}</h1>${content}</main>`);
 }
