@@ -11,6 +11,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -34,6 +35,8 @@ const TABLE_OPERATIONS = [
 
 export interface OperationsAlarmsProps {
   readonly api: HttpApi;
+  /** The API's JSON access logs: stage throttling (429) is counted from them. */
+  readonly apiAccessLogs: ILogGroup;
   /** Surface name → function, e.g. `{ Saml: fn }`; the name goes into alarm IDs. */
   readonly functions: Record<string, IFunction>;
   readonly table: ITable;
@@ -72,6 +75,22 @@ export class OperationsAlarms extends Construct {
       threshold: props.api5xxRatePercent,
       description: `More than ${props.api5xxRatePercent}% of public API requests answered 5xx in 5 minutes`,
       evaluationPeriods: 2,
+    });
+
+    // HTTP APIs publish no throttle metric (429s hide in 4xx), so count them from the access logs.
+    const throttled = new MetricFilter(this, 'ApiThrottledFilter', {
+      logGroup: props.apiAccessLogs,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: 'NatomaSso',
+      metricName: 'ApiThrottledRequests',
+      dimensions: { ApiId: '$.apiId' },
+      metricValue: '1',
+    });
+    this.add('ApiThrottles', {
+      metric: throttled.metric({ period: PERIOD, statistic: 'Sum', dimensionsMap: { ApiId: props.api.apiId } }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description: 'The public API answered 429: stage throttling (apiThrottle in the stage config) turned requests away',
     });
 
     for (const [name, fn] of Object.entries(props.functions)) {

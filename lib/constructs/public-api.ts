@@ -17,6 +17,7 @@ import type { CustomDomainConfig } from '../config/stages';
  */
 export const accessLogFields = {
   requestId: '$context.requestId',
+  apiId: '$context.apiId',
   requestTime: '$context.requestTime',
   sourceIp: '$context.identity.sourceIp',
   httpMethod: '$context.httpMethod',
@@ -49,6 +50,8 @@ export class PublicApi extends Construct {
   /** `https://…` without a trailing slash: the custom domain when configured, else the execute-api URL. */
   readonly baseUrl: string;
   readonly domainName?: DomainName;
+  /** JSON access logs (see `accessLogFields`). */
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: PublicApiProps) {
     super(scope, id);
@@ -75,10 +78,10 @@ export class PublicApi extends Construct {
       }
     }
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
+    const accessLogs = (this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
-    });
+    }));
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',

@@ -81,6 +81,7 @@ export class NatomaSsoStack extends Stack {
 
     const alarms = new OperationsAlarms(this, 'Alarms', {
       api: api.httpApi,
+      apiAccessLogs: api.accessLogs,
       functions: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler },
       table: identity.table,
       api5xxRatePercent: config.alarms.api5xxRatePercent,

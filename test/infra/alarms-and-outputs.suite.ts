@@ -15,6 +15,16 @@ describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
     expect(rate!.Properties).toMatchObject({ Threshold: stages[stageName].alarms.api5xxRatePercent, TreatMissingData: 'notBreaching' });
   });
 
+  it('alarms on API stage throttling, counted from the access logs (HTTP APIs publish no 429 metric)', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.status = "429" }',
+      LogGroupName: { Ref: Match.stringLikeRegexp('^PublicApiAccessLogs') },
+      MetricTransformations: [Match.objectLike({ MetricName: 'ApiThrottledRequests', MetricNamespace: 'NatomaSso', MetricValue: '1' })],
+    });
+    const throttles = alarms.find((alarm) => alarm.Properties?.MetricName === 'ApiThrottledRequests');
+    expect(throttles?.Properties).toMatchObject({ Namespace: 'NatomaSso', Threshold: 1, Dimensions: [{ Name: 'ApiId', Value: { Ref: expect.stringMatching(/^PublicApiHttpApi/) } }] });
+  });
+
   it('alarms on errors and throttles of each surface Lambda', () => {
     expect(alarms.filter((alarm) => alarm.Properties?.MetricName === 'Errors')).toHaveLength(3);
     expect(alarms.filter((alarm) => alarm.Properties?.MetricName === 'Throttles')).toHaveLength(3);
