@@ -63,7 +63,7 @@ export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
     let actor: string | undefined;
     try {
       if (!match) throw notFound('not a SCIM endpoint');
-      const tenantSegment = decodeURIComponent(match[1]!);
+      const tenantSegment = safeDecode(match[1]!);
       const rest = match[2] ?? '/';
       const authenticated = await auth.authenticate(tenantSegment, header(event, 'authorization'));
       actor = `scim-token:${authenticated.tokenId}`;
@@ -81,6 +81,15 @@ export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
     log.info('scim request', { status: result.statusCode, durationMs: Date.now() - started, actor, tenantId: match?.[1] });
     return result;
   };
+}
+
+/** A malformed %-escape is the client's error (404), not a 500. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw notFound('malformed URL');
+  }
 }
 
 function routeTemplate(rest: string): string {
@@ -127,7 +136,7 @@ function queryOf(event: HttpEvent): ListQuery {
 const methodNotAllowed = (verb: string, rest: string) => new ScimError(405, undefined, `${verb} is not supported on ${rest}`);
 
 async function route(service: ScimService, ctx: ScimContext, verb: string, rest: string, event: HttpEvent): Promise<ScimResponse> {
-  const segments = rest.split('/').filter(Boolean).map(decodeURIComponent);
+  const segments = rest.split('/').filter(Boolean).map(safeDecode);
   const [collection, id, extra] = segments;
   const query = queryOf(event);
   const ifMatch = header(event, 'if-match');

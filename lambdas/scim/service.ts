@@ -333,10 +333,17 @@ export class ScimService {
   private async applyMembers(ctx: ScimContext, group: Group, plan: MemberPlan): Promise<{ added: number; removed: number }> {
     let removes = [...plan.removes];
     if (plan.replaceAll) {
-      if (group.memberCount > LIMITS.maxInlineMembers) {
-        throw tooMany(`replacing the whole membership of a group with more than ${LIMITS.maxInlineMembers} members is not supported: use PATCH add and remove of members`);
+      // Okta's "full push" (replace of members) needs the current membership: this walk costs in
+      // proportion to the group's size, the one group operation that does (documented exception).
+      const current: string[] = [];
+      let cursor: string | undefined;
+      if (group.memberCount > 0) {
+        do {
+          const page = await this.deps.groups.listMembers(ctx.tenantId, group.id, { limit: 1000, ...(cursor ? { cursor } : {}) });
+          current.push(...page.items);
+          cursor = page.cursor;
+        } while (cursor);
       }
-      const current = group.memberCount === 0 ? [] : (await this.deps.groups.listMembers(ctx.tenantId, group.id, { limit: LIMITS.maxInlineMembers })).items;
       removes = current.filter((member) => !plan.adds.has(member));
     }
     const adds = [...plan.adds].map(asUserId);

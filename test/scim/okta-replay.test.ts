@@ -136,6 +136,12 @@ describe('Okta replay', () => {
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ displayName: 'Eng', members: [{ value: members[0].value }] });
 
+    // Okta's "full push": replace of members sets the membership exactly.
+    const fullPush = await scim.patch(`/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'members', value: [members[0], members[2]] }] });
+    expect(fullPush.status).toBe(204);
+    expect((await scim.get(`/Groups/${id}`)).body.members.map((m: { value: string }) => m.value).sort()).toEqual([members[0].value, members[2].value].sort());
+    await scim.patch(`/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'members', value: [members[0]] }] });
+
     const user = await scim.get(`/Users/${members[0].value}`);
     expect(user.body.groups).toEqual([expect.objectContaining({ value: id, display: 'Eng' })]);
 
