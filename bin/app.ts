@@ -1,10 +1,13 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { stageConfigFor } from '../lib/config/stages';
+import { stageConfigFor, withContextOverrides } from '../lib/config/stages';
 import { NatomaSsoStack } from '../lib/stacks/natoma-sso-stack';
 
 const app = new App();
-const { stageName, config } = stageConfigFor(app.node.tryGetContext('env') ?? 'dev');
+const selected = stageConfigFor(app.node.tryGetContext('env') ?? 'dev');
+const stageName = selected.stageName;
+// Optional `-c alarmEmail=… -c domainName=… -c certificateArn=…` (see overrideKeys) on top of the stage's data.
+const config = withContextOverrides(selected.config, (key) => app.node.tryGetContext(key));
 
 const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
   stageName,

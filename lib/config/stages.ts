@@ -76,3 +76,50 @@ export function stageConfigFor(name: unknown): { stageName: StageName; config: S
   }
   return { stageName: name, config: stages[name] };
 }
+
+/** Context keys (`-c key=value`) that a platform team may set at deploy time instead of editing `stages`. */
+export const overrideKeys = ['alarmEmail', 'alarmTopicArn', 'domainName', 'certificateArn', 'hostedZoneId', 'hostedZoneName'] as const;
+
+/**
+ * The stage config with deploy-time overrides applied, e.g.
+ * `cdk deploy -c env=prod -c alarmEmail=ops@example.com -c domainName=sso.example.com -c certificateArn=arn:aws:acm:…`.
+ * Throws one error listing every invalid or incomplete override.
+ */
+export function withContextOverrides(config: StageConfig, context: (key: string) => unknown): StageConfig {
+  const value = (key: (typeof overrideKeys)[number]): string | undefined => {
+    const raw = context(key);
+    return raw === undefined || raw === null || raw === '' ? undefined : String(raw);
+  };
+  const problems: string[] = [];
+  const alarmEmail = value('alarmEmail');
+  const alarmTopicArn = value('alarmTopicArn');
+  const domainName = value('domainName');
+  const certificateArn = value('certificateArn');
+  const hostedZoneId = value('hostedZoneId');
+  const hostedZoneName = value('hostedZoneName');
+
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) problems.push(`alarmEmail "${alarmEmail}" is not an email address`);
+  if (alarmTopicArn !== undefined && !alarmTopicArn.startsWith('arn:')) problems.push(`alarmTopicArn "${alarmTopicArn}" is not an ARN`);
+  if ((domainName === undefined) !== (certificateArn === undefined)) problems.push('domainName and certificateArn go together: set both or neither');
+  if (certificateArn !== undefined && !/^arn:[^:]+:acm:/.test(certificateArn)) problems.push(`certificateArn "${certificateArn}" is not an ACM certificate ARN`);
+  if ((hostedZoneId === undefined) !== (hostedZoneName === undefined)) problems.push('hostedZoneId and hostedZoneName go together: set both or neither');
+  if (hostedZoneId !== undefined && domainName === undefined) problems.push('hostedZoneId needs domainName and certificateArn');
+  if (problems.length > 0) throw new Error(`invalid deploy-time overrides: ${problems.join('; ')}`);
+
+  return {
+    ...config,
+    alarms: {
+      ...config.alarms,
+      ...(alarmEmail !== undefined ? { email: alarmEmail } : {}),
+      ...(alarmTopicArn !== undefined ? { topicArn: alarmTopicArn } : {}),
+    },
+    customDomain:
+      domainName !== undefined && certificateArn !== undefined
+        ? {
+            domainName,
+            certificateArn,
+            ...(hostedZoneId !== undefined && hostedZoneName !== undefined ? { hostedZone: { hostedZoneId, zoneName: hostedZoneName } } : {}),
+          }
+        : config.customDomain,
+  };
+}
