@@ -81,14 +81,19 @@ export class SamlLogin {
   /** Validates a response POSTed to the ACS of `tenantId` and acts on it according to the stored request's purpose. */
   async consume(tenantId: TenantId, samlResponse: string | undefined, apiBaseUrl: string, correlationId: string): Promise<AcsOutcome> {
     const xml = decodeSamlResponse(samlResponse);
-    const tenant = await this.deps.tenants.get(tenantId);
-    if (!tenant) throw new SamlLoginError('unknown-tenant', 'This sign-in address is not known.', [], 404);
+    // The tenant read overlaps with the structural checks (CPU); nothing is trusted before both are done.
+    const tenantRead = this.deps.tenants.get(tenantId);
+    tenantRead.catch(() => undefined);
     const keyring = await this.deps.keyring.get();
     const guarded = await guardResponse(xml, [keyring.current.privateKeyPem, ...(keyring.next ? [keyring.next.privateKeyPem] : [])]);
+    const requestRead = guarded.inResponseTo !== undefined ? this.deps.ephemeral.take(requestKey(guarded.inResponseTo)) : Promise.resolve(undefined);
+    requestRead.catch(() => undefined);
+    const tenant = await tenantRead;
+    if (!tenant) throw new SamlLoginError('unknown-tenant', 'This sign-in address is not known.', [], 404);
 
     let request: StoredRequest;
     if (guarded.inResponseTo !== undefined) {
-      const stored = await this.deps.ephemeral.take(requestKey(guarded.inResponseTo));
+      const stored = await requestRead;
       const parsed = stored ? (JSON.parse(stored) as StoredRequest) : undefined;
       if (!parsed || parsed.tenantId !== tenantId) {
         throw new SamlLoginError('in-response-to', 'This sign-in response does not answer a sign-in we started, or it was already used or has expired. Please sign in again.');
@@ -124,11 +129,14 @@ export class SamlLogin {
     const active = tenant.sso.active;
     if (!active) throw new SamlLoginError('sso-not-active', 'Single sign-on is not active for this organisation.', [], 403);
     const assertion = await validateResponse(guarded, { idp: active, spEntityId: urls.spEntityId, acsUrl: urls.acsUrl, clockSkewSec: tenant.sso.clockSkewSec, requestId: guarded.inResponseTo, now });
-    await this.rememberAssertion(tenantId, assertion);
     if (tenant.plan === 'trial' && tenant.scim.enabled) throw new SamlLoginError('plan-required', UPGRADE_REQUIRED_MESSAGE, [], 403);
+    // The replay check and the user lookup are independent reads/writes: run them together; a replay still wins.
+    const lookup = this.findUser(tenant, assertion);
+    lookup.catch(() => undefined);
+    await this.rememberAssertion(tenantId, assertion);
 
     if (request.purpose === 'admin') {
-      const user = await this.findUser(tenant, assertion);
+      const user = await lookup;
       if (!user || !user.active || !user.isAdmin) throw new SamlLoginError('not-admin', 'Your account may not sign in to the admin console of this organisation.', [], 403);
       const code = randomBytes(32).toString('base64url');
       await this.deps.ephemeral.put(`admin-link:${sha256Hex(code)}`, JSON.stringify({ tenantId, userId: user.id, email: emailOf(assertion), via: 'sso' }), new Date(now.getTime() + ADMIN_LINK_TTL_SEC * 1000));
@@ -136,9 +144,9 @@ export class SamlLogin {
       return { kind: 'admin-link', code, tenant, user };
     }
 
-    const user = await this.provision(tenant, assertion);
+    const user = await this.provision(tenant, assertion, await lookup);
     const cookieValue = randomBytes(32).toString('base64url');
-    await this.deps.sessions.put({
+    const sessionWrite = this.deps.sessions.put({
       sessionHash: sha256Hex(cookieValue),
       tenantId: tenant.id,
       userId: user.id,
@@ -148,7 +156,10 @@ export class SamlLogin {
       expiresAt: new Date(now.getTime() + SESSION_TTL_SEC * 1000).toISOString(),
       attributes: { idp: assertion.issuer, ...(assertion.sessionIndex ? { sessionIndex: assertion.sessionIndex } : {}), initiatedBy: guarded.inResponseTo ? 'sp' : 'idp' },
     });
-    await this.record(tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `${emailOf(assertion) ?? user.userName} signed in with SSO (${guarded.inResponseTo ? 'SP-initiated' : 'IdP-initiated'})`, correlationId);
+    await Promise.all([
+      sessionWrite,
+      this.record(tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `${emailOf(assertion) ?? user.userName} signed in with SSO (${guarded.inResponseTo ? 'SP-initiated' : 'IdP-initiated'})`, correlationId),
+    ]);
     return { kind: 'session', cookieValue, location: safeRelay(request.relay) ?? '/dashboard', user, tenant };
   }
 
@@ -174,10 +185,9 @@ export class SamlLogin {
   }
 
   /** JIT: create on first login, refresh the name later unless SCIM owns the profile; inactive users are refused. */
-  private async provision(tenant: Tenant, assertion: ValidatedAssertion): Promise<User> {
+  private async provision(tenant: Tenant, assertion: ValidatedAssertion, existing: User | undefined): Promise<User> {
     const email = emailOf(assertion)!;
     const names = namesOf(assertion);
-    const existing = await this.findUser(tenant, assertion);
     const now = this.deps.clock.now().toISOString();
     if (existing) {
       if (!existing.active) throw new SamlLoginError('user-inactive', 'Your account is deactivated in this organisation. Ask your administrator.', [], 403);
