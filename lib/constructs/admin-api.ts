@@ -1,5 +1,5 @@
 import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -42,6 +42,8 @@ export class AdminApi extends Construct {
   readonly consoleUrl: FunctionUrl;
   /** The console's origin, `https://<id>.lambda-url.<region>.on.aws` (no trailing slash, unlike `consoleUrl.url`). */
   readonly consoleOrigin: string;
+  /** Attach to operators' roles: SigV4 calls to the operator URL and nothing else. */
+  readonly operatorPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: AdminApiProps) {
     super(scope, id);
@@ -68,6 +70,22 @@ export class AdminApi extends Construct {
     props.spCredentialSecret.grantRead(this.handler);
 
     this.operatorUrl = this.handler.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    // A caller of an AWS_IAM Function URL needs both actions; the conditions keep them to the URL.
+    this.operatorPolicy = new ManagedPolicy(this, 'OperatorPolicy', {
+      description: 'natoma-sso operator API: call the admin Function URL (AWS_IAM) with SigV4',
+      statements: [
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunctionUrl'],
+          resources: [this.handler.functionArn],
+          conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': FunctionUrlAuthType.AWS_IAM } },
+        }),
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.handler.functionArn],
+          conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': true } },
+        }),
+      ],
+    });
     const consoleAlias = new Alias(this, 'ConsoleAlias', {
       aliasName: 'console',
       version: this.handler.currentVersion,

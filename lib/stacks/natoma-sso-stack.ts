@@ -92,6 +92,7 @@ export class NatomaSsoStack extends Stack {
 
     new CfnOutput(this, 'ApiBaseUrl', { value: api.baseUrl, description: 'Public API: SAML SP, /signin, /dashboard, SCIM base /scim/v2/{tenantId}' });
     new CfnOutput(this, 'AdminOperatorUrl', { value: admin.operatorUrl.url, description: 'Operator API (AWS_IAM, SigV4): npm run admin -- --url <this> …' });
+    new CfnOutput(this, 'OperatorPolicyArn', { value: admin.operatorPolicy.managedPolicyArn, description: 'Attach to the roles of platform operators who run the CLI with --url' });
     new CfnOutput(this, 'AdminConsoleUrl', { value: admin.consoleUrl.url, description: 'Tenant-admin console (sign in with an operator-issued link)' });
     new CfnOutput(this, 'TableName', { value: identity.table.tableName });
     new CfnOutput(this, 'SpCredentialSecretName', { value: spCredential.secretName, description: 'Secret holding the SP key pair (value never in outputs)' });

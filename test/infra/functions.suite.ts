@@ -57,6 +57,19 @@ describe.each(['dev', 'prod'] as const)('Lambda functions (%s)', (stageName) => 
     });
   });
 
+  it('offers operators a managed policy limited to invoking the admin function through its IAM URL', () => {
+    const adminId = functionId(template, /natoma-sso admin/);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: [
+          { Action: 'lambda:InvokeFunctionUrl', Effect: 'Allow', Resource: { 'Fn::GetAtt': [adminId, 'Arn'] }, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
+          { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [adminId, 'Arn'] }, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } } },
+        ],
+      },
+    });
+    template.hasOutput('OperatorPolicyArn', {});
+  });
+
   it('serves the console on a NONE Function URL of the `console` alias, public by permission only through the URL', () => {
     const adminId = functionId(template, /natoma-sso admin/);
     template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'console', FunctionName: { Ref: adminId } });
