@@ -1,4 +1,5 @@
 import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
@@ -59,7 +60,8 @@ export class SpCredential extends Construct {
       tracing: props.tracing,
     });
     secret.grantRead(provisioner);
-    secret.grantWrite(provisioner);
+    // Only a new version of the value; not UpdateSecret (description, KMS key) as `grantWrite` would allow.
+    provisioner.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }));
 
     const provider = new Provider(this, 'Provider', {
       onEventHandler: provisioner,

@@ -81,7 +81,7 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
     const secretStatements = provisioner.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('secretsmanager:')));
     expect(secretStatements.length).toBeGreaterThan(0);
     for (const statement of secretStatements) expect(statement.Resource).toEqual({ Ref: spSecretId });
-    expect(secretActions(provisioner)).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']));
+    expect(secretActions(provisioner).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
   });
 
   it('grants item-level table access (no Scan, no table admin) on the table and gsi1 only', () => {
