@@ -20,10 +20,14 @@ export type { ConsoleDeps, ConsoleSsoService, ConsoleScimService, ConsoleUrls } 
 const PAGE_PATHS = new Set(['/', '/sso', '/scim', '/plan', '/users', '/groups', '/activity']);
 const USER_PAGE = /^\/users\/([^/]{1,200})$/;
 
-/** Content-Security-Policy of console pages: our own script and stylesheet only, nothing inline. */
-export function consoleCsp(urls: ConsoleUrls): string {
+/**
+ * Content-Security-Policy of console pages: our own script and stylesheet only, nothing inline.
+ * form-action also binds the redirects after a submit: the sign-in page's "Sign in with SSO" goes
+ * through the API to the tenant's IdP (any https origin), so only that page allows https: targets.
+ */
+export function consoleCsp(urls: ConsoleUrls, signInPage = false): string {
   const apiOrigin = new URL(urls.api).origin;
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self' ${apiOrigin}; frame-ancestors 'none'; base-uri 'none'`;
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self' ${apiOrigin}${signInPage ? ' https:' : ''}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
 /**
@@ -46,7 +50,7 @@ export function createConsole(deps: ConsoleDeps): (event: HttpEvent) => Promise<
     if (!isApi && !isPage && !isAuth) return undefined;
 
     const urls = urlsOf(event);
-    const csp = consoleCsp(urls);
+    const csp = consoleCsp(urls, requestPath === '/login' || requestPath === '/login/sso');
     const correlationId = correlationIdOf(event);
     const logger = deps.logger?.child({ correlationId });
     // same-origin: the console's own requests keep their Origin header (no-referrer would make it "null"), other sites get no referrer.
