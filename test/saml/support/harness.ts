@@ -80,13 +80,14 @@ export interface SamlWorld {
   drop(): Promise<void>;
 }
 
-export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed' } = {}): Promise<SamlWorld> {
+export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed'; keyring?: SpKeyring } = {}): Promise<SamlWorld> {
   const table = await createTestTable();
   const clock = options.clock ?? systemClock;
   const store = createDynamoAdapters({ db: table.db, tableName: table.tableName, clock });
   const secrets = new InMemorySecretStore();
-  if (sharedKeyring) await secrets.put(SP_SECRET, JSON.stringify(sharedKeyring));
-  const keyring = (sharedKeyring = await ensureSpCredential(secrets, SP_SECRET));
+  if (options.keyring ?? sharedKeyring) await secrets.put(SP_SECRET, JSON.stringify(options.keyring ?? sharedKeyring));
+  const keyring = await ensureSpCredential(secrets, SP_SECRET);
+  if (!options.keyring) sharedKeyring = keyring;
   const idp = new SamlifyIdp();
   const logs: string[] = [];
   const logger = new Logger({ service: 'saml-test' }, 'debug', (line) => logs.push(line));
