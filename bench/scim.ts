@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb/client';
 import { ensureTable } from '../lambdas/adapters/dynamodb/ensure-table';
 import { createDynamoAdapters } from '../lambdas/adapters/dynamodb';
 import { items } from '../lambdas/adapters/dynamodb/items';
-import { keys } from '../lambdas/adapters/dynamodb/keys';
+import { keys, prefixes } from '../lambdas/adapters/dynamodb/keys';
 import type { User } from '../lambdas/core/identity/user';
 import { asTenantId, asUserId, newResourceId, type TenantId } from '../lambdas/core/ids';
 import { createScimToken, enableScim, type ScimTokenDeps } from '../lambdas/core/provisioning/scim-tokens';
@@ -177,9 +177,31 @@ export async function benchScim(endpoint: string, options: ScimBenchOptions = {}
     await runImport(imp); // warm-up: JIT, connections, DynamoDB Local's caches
     const singles: Awaited<ReturnType<typeof runImport>>[] = [];
     const doubles: Awaited<ReturnType<typeof runImport>>[] = [];
+    // The same walk as bare keyset Queries of the users' partition: DynamoDB Local's own growth with size.
+    const bareWalk = async (tenantId: TenantId) => {
+      const started = process.hrtime.bigint();
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const result = await db.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': keys.userPartition(tenantId), ':prefix': prefixes.user },
+            Limit: pageSize,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+      return ms(started);
+    };
+    const bareSingles: number[] = [];
+    const bareDoubles: number[] = [];
     for (let rep = 0; rep < importRuns; rep++) {
       singles.push(await runImport(imp));
       doubles.push(await runImport(dbl));
+      bareSingles.push(await bareWalk(imp.tenantId));
+      bareDoubles.push(await bareWalk(dbl.tenantId));
     }
     const perPageMin = singles[0]!.pageTimes.map((_, i) => Math.min(...singles.map((run) => run.pageTimes[i]!)));
     const single = median(singles.map((run) => run.totalMs));
@@ -193,6 +215,10 @@ export async function benchScim(endpoint: string, options: ScimBenchOptions = {}
       importDoubleMs: Math.round(double),
       lastTenOverFirstTenPages: round2(mean(perPageMin.slice(-10)) / mean(perPageMin.slice(0, 10))),
       doubleOverSingle: round2(double / single),
+      bareQueryWalkMs: Math.round(median(bareSingles)),
+      bareQueryWalkDoubleMs: Math.round(median(bareDoubles)),
+      bareDoubleOverSingle: round2(median(bareDoubles) / median(bareSingles)),
+      importOverBareQueryWalk: round2(single / median(bareSingles)),
       meanPageMs: round2(mean(perPageMin)),
     };
 
