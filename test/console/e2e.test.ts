@@ -5,12 +5,16 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTwin, type RunningTwin } from '../../local/twin';
+import { startApiSurfaces, type ApiSurfaces } from './api-surfaces';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 
 describe('admin console in headless Chromium on the local twin', () => {
   let twin: RunningTwin;
+  let surfaces: ApiSurfaces | undefined;
+  /** Where SAML, SCIM and the dev IdP answer: the twin's API, or the stand-in while the twin does not serve them. */
+  let apiUrl: string;
   let dataDir: string;
   let browser: Browser;
   let context: BrowserContext;
@@ -30,14 +34,22 @@ describe('admin console in headless Chromium on the local twin', () => {
     return json;
   };
   const scim = (path: string, init: RequestInit = {}, token = scimToken) =>
-    fetch(`${twin.apiUrl}/scim/v2/${tenantId}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', ...init.headers } });
+    fetch(`${apiUrl}/scim/v2/${tenantId}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', ...init.headers } });
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
   const ready = async () => page.waitForSelector('html[data-ready="true"]');
 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     dataDir = await mkdtemp(join(tmpdir(), 'natoma-console-e2e-'));
-    twin = await startTwin({ dataDir, port: 0, adminPort: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName: `console-e2e-${randomUUID()}`, logLevel: 'error', logSink: () => {} });
+    const options = { dataDir, port: 0, adminPort: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName: `console-e2e-${randomUUID()}`, logLevel: 'error' as const, logSink: () => {} };
+    twin = await startTwin(options);
+    if (!twin.surfaces.saml || !twin.surfaces.scim || !twin.surfaces['dev-idp']) {
+      await twin.stop();
+      surfaces = await startApiSurfaces();
+      twin = await startTwin({ ...options, publicUrl: surfaces.url });
+      await surfaces.bind(twin);
+    }
+    apiUrl = surfaces?.url ?? twin.apiUrl;
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -49,6 +61,7 @@ describe('admin console in headless Chromium on the local twin', () => {
   afterAll(async () => {
     await browser?.close();
     await twin?.stop();
+    await surfaces?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -61,9 +74,9 @@ describe('admin console in headless Chromium on the local twin', () => {
     // Assess
     expect(new URL(page.url()).pathname).toBe('/sso');
     expect(await page.inputValue('#tenant-id')).toBe(tenantId);
-    expect(await page.inputValue('#sp-entity-id')).toBe(`${twin.apiUrl}/saml/${tenantId}/metadata`);
-    expect(await page.inputValue('#acs-url')).toBe(`${twin.apiUrl}/saml/${tenantId}/acs`);
-    expect(await page.inputValue('#initiate-login-url')).toBe(`${twin.apiUrl}/saml/${tenantId}/login`);
+    expect(await page.inputValue('#sp-entity-id')).toBe(`${apiUrl}/saml/${tenantId}/metadata`);
+    expect(await page.inputValue('#acs-url')).toBe(`${apiUrl}/saml/${tenantId}/acs`);
+    expect(await page.inputValue('#initiate-login-url')).toBe(`${apiUrl}/saml/${tenantId}/login`);
     expect(await page.isDisabled('#update-sso')).toBe(true);
     await shot('sso-empty');
     // The link was single use.
@@ -73,10 +86,9 @@ describe('admin console in headless Chromium on the local twin', () => {
     await again.close();
   });
 
-  it('imports the dev IdP metadata URL, passes Test SAML in a real round trip, and activates with Update', async (ctx) => {
-    if (!twin.surfaces.saml || !twin.surfaces['dev-idp']) ctx.skip();
+  it('imports the dev IdP metadata URL, passes Test SAML in a real round trip, and activates with Update', async () => {
     // Act: paste the metadata URL
-    await page.fill('#metadata-url', `${twin.apiUrl}/_dev-idp/metadata`);
+    await page.fill('#metadata-url', `${apiUrl}/_dev-idp/metadata`);
     await Promise.all([page.waitForURL(/\/sso$/, { waitUntil: 'load' }), page.waitForEvent('load'), page.click('text=Save metadata')]);
     await ready();
     expect(await page.textContent('#main')).toContain('Draft configuration');
@@ -98,15 +110,14 @@ describe('admin console in headless Chromium on the local twin', () => {
     await shot('sso-active');
   });
 
-  it('turns SCIM on, shows a generated token once, and the token works until it is revoked', async (ctx) => {
-    if (!twin.surfaces.scim) ctx.skip();
+  it('turns SCIM on, shows a generated token once, and the token works until it is revoked', async () => {
     await page.goto(`${twin.adminUrl}/scim`);
     await ready();
     expect(await page.isChecked('#scim-toggle')).toBe(false);
     await Promise.all([page.waitForEvent('load'), page.click('#scim-toggle')]);
     await ready();
     expect(await page.isChecked('#scim-toggle')).toBe(true);
-    expect(await page.inputValue('#scim-base-url')).toBe(`${twin.apiUrl}/scim/v2/${tenantId}`);
+    expect(await page.inputValue('#scim-base-url')).toBe(`${apiUrl}/scim/v2/${tenantId}`);
     // Generate Token: shown once, with a warning
     await page.click('#generate-token');
     await page.waitForSelector('#token-panel:not([hidden])');
@@ -170,10 +181,10 @@ describe('admin console in headless Chromium on the local twin', () => {
       await page.goto(`${twin.adminUrl}${path}`);
       await ready();
       const unlabeled = await page.evaluate(() =>
-        [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+        Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
           .filter((el) => {
             const control = el as HTMLInputElement;
-            const name = control.getAttribute('aria-label') || (control.labels && [...control.labels].map((l) => l.textContent).join('')) || (el.tagName === 'BUTTON' ? el.textContent : '');
+            const name = control.getAttribute('aria-label') || (control.labels && Array.from(control.labels).map((l) => l.textContent).join('')) || (el.tagName === 'BUTTON' ? el.textContent : '');
             return !name || !name.trim();
           })
           .map((el) => el.outerHTML.slice(0, 80)),

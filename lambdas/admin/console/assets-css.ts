@@ -20,7 +20,7 @@ h1{font-size:1.6rem;margin:.5rem 0 1rem}h2{font-size:1.2rem;margin:0 0 .75rem}h3
 .lede{color:var(--muted);margin-top:-.5rem}
 section.card{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:1.1rem 1.25rem;margin:0 0 1.1rem}
 .steps{counter-reset:step}.steps>section.card>h2::before{counter-increment:step;content:counter(step) ". ";color:var(--brand)}
-.field{margin:0 0 .9rem}.field label,.label{display:block;font-weight:600;margin-bottom:.25rem}
+.field{margin:0 0 .9rem}form+.field{margin-top:1rem}.field label,.label{display:block;font-weight:600;margin-bottom:.25rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.2rem 0 0}
 .copyrow{display:flex;gap:.5rem;align-items:stretch}.copyrow input,.copyrow textarea{flex:1 1 auto;min-width:0}
 input[type=text],input[type=url],input[type=email],input[type=search],select,textarea{font:inherit;padding:.45rem .6rem;border:1px solid #8a93a3;border-radius:6px;background:#fff;color:var(--ink);width:100%}

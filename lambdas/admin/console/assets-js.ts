@@ -39,6 +39,7 @@ export const CONSOLE_JS = String.raw`(function () {
     return any ? body : undefined;
   }
 
+  function utc(iso) { return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC'); }
   function errorSlot(form) { return form.querySelector('[data-error]'); }
   function showError(form, message) {
     var slot = errorSlot(form);
@@ -56,7 +57,7 @@ export const CONSOLE_JS = String.raw`(function () {
     }
     view.tokens.forEach(function (t) {
       var tr = document.createElement('tr');
-      [t.hint, new Date(t.createdAt).toLocaleString(), t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : 'Never'].forEach(function (text) {
+      [t.hint, utc(t.createdAt), t.lastUsedAt ? utc(t.lastUsedAt) : 'Never'].forEach(function (text) {
         var td = document.createElement('td'); td.textContent = text; tr.appendChild(td);
       });
       var td = document.createElement('td');
