@@ -18,7 +18,7 @@ import { certificatePem } from '../lambdas/saml/idp-metadata';
 import { createSamlHandler } from '../lambdas/saml/handler';
 import { decodeSamlResponse, guardResponse } from '../lambdas/saml/response-guard';
 import { validateResponse } from '../lambdas/saml/response-validator';
-import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
+import { ensureSpCredential, generateSpCredential } from '../lambdas/saml/sp-credentials';
 import { spUrls } from '../lambdas/saml/urls';
 import { countingClient } from '../test/support/counting-client';
 import { InMemorySecretStore } from '../test/support/in-memory-secret-store';
@@ -58,7 +58,8 @@ export async function benchSaml(endpoint: string): Promise<Record<string, unknow
     const store = createDynamoAdapters({ db: counting.db, tableName });
     const secrets = new InMemorySecretStore();
     await ensureSpCredential(secrets, 'sp');
-    const idp = new SamlifyIdp();
+    // Okta signs with RSA-2048 keys.
+    const idp = new SamlifyIdp({ credential: generateSpCredential('bench IdP', 365, new Date(), 2048) });
     const handle = createSamlHandler({ ...store, secrets, spSecretName: 'sp', publicBaseUrl: API, runtimeMode: 'deployed', logger: new Logger({}, 'error', () => undefined) });
     const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: API, runtimeMode: 'deployed' });
     const tenant = await createTenant({ tenants: store.tenants, activity: store.activity, clock: systemClock }, { name: 'Bench Co', domains: ['bench.example.com'], plan: 'paid' });

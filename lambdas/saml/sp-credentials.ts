@@ -23,11 +23,12 @@ const KEY_USAGE = '2.5.29.15';
 const SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
 
 /**
- * A fresh RSA-3072 key and a self-signed X.509 v3 certificate (sha256WithRSAEncryption) usable for
- * signing AuthnRequests and receiving encrypted assertions.
+ * A fresh RSA key (3072 bits unless told; at least 2048) and a self-signed X.509 v3 certificate
+ * (sha256WithRSAEncryption) usable for signing AuthnRequests and receiving encrypted assertions.
  */
-export function generateSpCredential(commonName: string, validDays = 3650, now: Date = new Date()): SpCredential & { notAfter: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+export function generateSpCredential(commonName: string, validDays = 3650, now: Date = new Date(), modulusLength = 3072): SpCredential & { notAfter: string } {
+  if (modulusLength < 2048) throw new Error(`RSA keys need at least 2048 bits, got ${modulusLength}`);
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 5 * 60_000);
   const notAfter = new Date(notBefore.getTime() + validDays * 86_400_000);
