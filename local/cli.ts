@@ -5,6 +5,7 @@ import { parseFlags, splitArgs, UsageError, type FlagSpec } from './cli-args';
 import { commands, operatorCall, type CommandSpec } from './cli-commands';
 import { localTransport, OperatorRequestError, regionFromFunctionUrl, signedTransport, type OperatorTransport } from './operator-client';
 import { readOperatorKey } from './operator-key';
+import { quietNodeVersionWarning } from './quiet-warnings';
 
 const globalFlags: FlagSpec[] = [
   { name: 'json', kind: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -150,6 +151,7 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
+  quietNodeVersionWarning();
   runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

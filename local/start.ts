@@ -1,4 +1,6 @@
 import { LocalSetupError } from './dynamodb-local';
+import { watchLaunchers } from './launcher-watch';
+import { quietNodeVersionWarning } from './quiet-warnings';
 import { startTwin, type RunningTwin } from './twin';
 
 function portFrom(name: string, fallback: number): number {
@@ -34,6 +36,18 @@ function banner(twin: RunningTwin): string {
   ].join('\n');
 }
 
+quietNodeVersionWarning();
+
+// When whoever reads our output has gone (closed pipe), writing must not crash the twin before it stops Java.
+const say = (text: string) => {
+  try {
+    process.stderr.write(text);
+  } catch {
+    // stderr closed
+  }
+};
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 async function main(): Promise<void> {
   const twin = await startTwin({
     dataDir: process.env.DATA_DIR || '.data',
@@ -44,26 +58,27 @@ async function main(): Promise<void> {
     dynamoPort: process.env.DYNAMODB_PORT ? portFrom('DYNAMODB_PORT', 0) : undefined,
     logLevel: (process.env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info',
   });
-  process.stderr.write(banner(twin));
+  say(banner(twin));
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`\n${signal}: stopping the twin...\n`);
+    say(`\n${reason}: stopping the twin...\n`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     twin.stop().then(
       () => {
-        process.stderr.write('stopped.\n');
+        say('stopped.\n');
         process.exit(0);
       },
       (error: unknown) => {
-        process.stderr.write(`error while stopping: ${(error as Error).message}\n`);
+        say(`error while stopping: ${(error as Error).message}\n`);
         process.exit(1);
       },
     );
   };
+  watchLaunchers(() => shutdown('the launching process (npm) exited'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGHUP', () => shutdown('SIGHUP'));
