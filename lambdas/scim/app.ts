@@ -79,7 +79,7 @@ export function createScimHandler(deps: ScimHandlerDeps): ScimHandler {
       result = scimErrorResponse(scimError);
     }
     log.info('scim request', { status: result.statusCode, durationMs: Date.now() - started, actor, tenantId: match?.[1] });
-    return result;
+    return { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
   };
 }
 
