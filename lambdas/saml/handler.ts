@@ -1,4 +1,8 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod/v3';
+import { createDocumentClient } from '../adapters/dynamodb/client';
+import { createDynamoAdapters, type DocumentSender } from '../adapters/dynamodb/index';
+import { SecretsManagerSecretStore } from '../adapters/secrets/secrets-manager-store';
 import { systemClock, type Clock } from '../core/clock';
 import { DomainError } from '../core/errors';
 import { asTenantId, TENANT_ID_PATTERN } from '../core/ids';
@@ -244,23 +248,36 @@ export const samlEnvSchema = z.object({
   DYNAMODB_ENDPOINT: z.string().url().optional(),
 });
 
+/** What the twin and the deployed handler hand to the SAML surface (same shape as the admin runtime). */
+export interface SamlRuntime {
+  readonly db: DocumentSender;
+  readonly tableName: string;
+  readonly secrets: SecretStore;
+  readonly spKeySecretName: string;
+  readonly publicBaseUrl?: string;
+  readonly adminPublicUrl?: string;
+  readonly runtimeMode: 'local' | 'deployed';
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** The composition root of the SAML surface over one DynamoDB table. */
+export function composeSamlHandler(runtime: SamlRuntime): (event: HttpEvent, context?: unknown) => Promise<HttpResult> {
+  const adapters = createDynamoAdapters({ db: runtime.db, tableName: runtime.tableName, clock: runtime.clock });
+  return createSamlHandler({ ...adapters, ...runtime, spSecretName: runtime.spKeySecretName });
+}
+
 let deployed: ((event: HttpEvent) => Promise<HttpResult>) | undefined;
 
-/** The deployed composition root: built once per container, at the first request. */
+/** The deployed handler: environment validated and clients built once per container, at the first request. */
 export const handler = async (event: HttpEvent): Promise<HttpResult> => {
   if (!deployed) {
     const env = loadEnv(samlEnvSchema);
-    const [{ createDocumentClient }, { createDynamoAdapters }, { SecretsManagerSecretStore }] = await Promise.all([
-      import('../adapters/dynamodb/client'),
-      import('../adapters/dynamodb/index'),
-      import('../adapters/secrets/secrets-manager-store'),
-    ]);
-    const db = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT });
-    const adapters = createDynamoAdapters({ db, tableName: env[EnvName.tableName] });
-    deployed = createSamlHandler({
-      ...adapters,
-      secrets: new SecretsManagerSecretStore(),
-      spSecretName: env[EnvName.spKeySecretName],
+    deployed = composeSamlHandler({
+      db: createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT }),
+      tableName: env[EnvName.tableName],
+      secrets: new SecretsManagerSecretStore(new SecretsManagerClient({})),
+      spKeySecretName: env[EnvName.spKeySecretName],
       publicBaseUrl: env[EnvName.publicBaseUrl],
       adminPublicUrl: env[EnvName.adminPublicUrl],
       runtimeMode: env[EnvName.runtimeMode],
