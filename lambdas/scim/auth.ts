@@ -86,6 +86,12 @@ export class ScimAuthenticator {
     const last = this.lastTouch.get(key);
     if (last !== undefined && now.getTime() - last < TOUCH_EVERY_SEC * 1000) return;
     this.lastTouch.set(key, now.getTime());
-    await this.deps.scimTokens.touch(tenantId, tokenId, now, TOUCH_EVERY_SEC);
+    if (this.lastTouch.size > MAX_CACHED_TENANTS) this.lastTouch.clear();
+    try {
+      await this.deps.scimTokens.touch(tenantId, tokenId, now, TOUCH_EVERY_SEC);
+    } catch {
+      // Bookkeeping must not fail a provisioning request: try again on a later request.
+      this.lastTouch.delete(key);
+    }
   }
 }
