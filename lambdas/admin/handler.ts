@@ -10,7 +10,8 @@ import { EnvName } from '../http/env-names';
 import { createLogger, type Logger } from '../http/logger';
 import type { HttpEvent, HttpResult } from '../http/request';
 import { createAdminHandler } from './admin-handler';
-import { composeConsole, consoleOperatorRoutes, type ConsoleRuntime } from './console/compose';
+import { composeConsole, consoleOperatorRoutes } from './console/compose';
+import { operatorSsoScimRoutes } from './operator-sso-scim-routes';
 
 export { createAdminHandler } from './admin-handler';
 export type { AdminHandlerDeps, SurfaceHandler } from './admin-handler';
@@ -19,11 +20,11 @@ export const adminEnvSchema = z.object({
   [EnvName.tableName]: z.string().min(1),
   [EnvName.scimTokenSecretPrefix]: z.string().min(1),
   [EnvName.spKeySecretName]: z.string().min(1).optional(),
-  [EnvName.publicBaseUrl]: z.url().optional(),
-  [EnvName.adminPublicUrl]: z.url().optional(),
+  [EnvName.publicBaseUrl]: z.string().url().optional(),
+  [EnvName.adminPublicUrl]: z.string().url().optional(),
   [EnvName.runtimeMode]: z.enum(['deployed', 'local']).default('deployed'),
   [EnvName.logLevel]: z.string().optional(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.string().url().optional(),
 });
 
 /** Everything the admin Lambda is composed from; the deployed handler and the local twin both go through here. */
@@ -44,15 +45,15 @@ export interface AdminRuntime {
 export function composeAdminHandler(runtime: AdminRuntime): (event: HttpEvent, context?: unknown) => Promise<HttpResult> {
   const clock = runtime.clock ?? systemClock;
   const adapters = createDynamoAdapters({ db: runtime.db, tableName: runtime.tableName, clock });
-  const consoleRuntime: ConsoleRuntime = { ...adapters, ...runtime, clock };
+  const surface = { ...adapters, ...runtime, clock };
   return createAdminHandler({
     tenants: adapters.tenants,
     activity: adapters.activity,
     clock,
     logger: runtime.logger,
     publicBaseUrl: runtime.publicBaseUrl,
-    operatorRoutes: [...consoleOperatorRoutes(consoleRuntime)],
-    console: composeConsole(consoleRuntime),
+    operatorRoutes: [...operatorSsoScimRoutes(surface), ...consoleOperatorRoutes(surface)],
+    console: composeConsole(surface),
   });
 }
 

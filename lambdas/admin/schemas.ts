@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { HttpEvent } from '../http/request';
 import { bodyText, header } from '../http/request';
 import { AdminHttpError } from './errors';
@@ -13,10 +13,18 @@ export const createTenantBody = z.object({
 });
 
 /** PUT …/sso/metadata: exactly one of a metadata URL to fetch or the XML itself. */
-export const ssoMetadataBody = z.union([
-  z.object({ url: z.string().min(1), xml: z.undefined().optional() }),
-  z.object({ xml: z.string().min(1), url: z.undefined().optional() }),
-]);
+export const ssoMetadataBody = z
+  .object({ url: z.string().min(1).optional(), xml: z.string().min(1).optional() })
+  .strict()
+  .refine((body) => (body.url === undefined) !== (body.xml === undefined), { message: 'give exactly one of url (the IdP metadata URL) or xml (the metadata itself)' });
+
+export const ssoSettingsBody = z
+  .object({
+    allowIdpInitiated: z.boolean().optional(),
+    jitProvisioning: z.boolean().optional(),
+    clockSkewSec: z.number().int().min(0).max(600).optional(),
+  })
+  .strict();
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),
