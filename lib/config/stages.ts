@@ -39,6 +39,12 @@ export interface StageConfig {
   /** X-Ray active tracing on the Lambdas. */
   readonly tracing: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * How often the maintenance Lambda finishes pending membership purges (deletes of groups larger
+   * than a request's budget). Between runs, deleted groups' leftovers are invisible to clients;
+   * they only take storage.
+   */
+  readonly maintenance: { readonly rateMinutes: number };
 }
 
 export const stages = {
@@ -51,6 +57,7 @@ export const stages = {
     alarms: { api5xxRatePercent: 5 },
     tracing: true,
     logLevel: 'debug',
+    maintenance: { rateMinutes: 5 },
   },
   prod: {
     removalPolicy: RemovalPolicy.RETAIN,
@@ -62,6 +69,7 @@ export const stages = {
     alarms: { api5xxRatePercent: 1 },
     tracing: true,
     logLevel: 'info',
+    maintenance: { rateMinutes: 5 },
   },
 } as const satisfies Record<StageName, StageConfig>;
 

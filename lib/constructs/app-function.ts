@@ -14,6 +14,7 @@ export const lambdaSources = {
   scim: 'scim/handler.ts',
   admin: 'admin/handler.ts',
   spKeyProvisioner: 'sp-key-provisioner/handler.ts',
+  maintenance: 'maintenance/handler.ts',
 } as const;
 
 /** Absolute path of a Lambda entry under `lambdas/`, e.g. `lambdaEntry(lambdaSources.saml)`. */

@@ -25,6 +25,7 @@ export const ITEM_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:ConditionCheckItem',
 ] as const;
+export type ItemAction = (typeof ITEM_ACTIONS)[number];
 
 /**
  * The single table of tenants, users, groups, memberships, sessions and short-lived SAML state,
@@ -69,12 +70,32 @@ export class IdentityTable extends Construct {
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: [...ITEM_ACTIONS],
-        // Named indexes rather than `index/*`: a new index is a deliberate grant.
         resources: [
           this.table.tableArn,
-          ...tableDefinition.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
+          ...this.indexArns(),
         ],
       }),
     );
+  }
+
+  /**
+   * Only the given item actions, for a function that needs less than `grantItemReadWrite`: Query
+   * on the table and its indexes, every other action on the table alone (writes go to the table).
+   */
+  grantItemActions(grantee: IGrantable, actions: readonly ItemAction[]): void {
+    if (actions.includes('dynamodb:Query')) {
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [this.table.tableArn, ...this.indexArns()] }),
+      );
+    }
+    const others = actions.filter((action) => action !== 'dynamodb:Query');
+    if (others.length > 0) {
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...others], resources: [this.table.tableArn] }));
+    }
+  }
+
+  // Named indexes rather than `index/*`: a new index is a deliberate grant.
+  private indexArns(): string[] {
+    return tableDefinition.globalSecondaryIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`);
   }
 }

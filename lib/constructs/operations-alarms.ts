@@ -37,7 +37,7 @@ export interface OperationsAlarmsProps {
   readonly api: HttpApi;
   /** The API's JSON access logs: stage throttling (429) is counted from them. */
   readonly apiAccessLogs: ILogGroup;
-  /** Surface name → function, e.g. `{ Saml: fn }`; the name goes into alarm IDs. */
+  /** Name → function (the surfaces and the maintenance Lambda), e.g. `{ Saml: fn }`; the name goes into alarm IDs. */
   readonly functions: Record<string, IFunction>;
   readonly table: ITable;
   readonly api5xxRatePercent: number;

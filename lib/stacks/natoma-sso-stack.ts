@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
 import type { StageConfig, StageName } from '../config/stages';
@@ -10,6 +10,7 @@ import { SamlEndpoints } from '../constructs/saml-endpoints';
 import { ScimEndpoints } from '../constructs/scim-endpoints';
 import { ScimTokenSecrets } from '../constructs/scim-token-secrets';
 import { SpCredential } from '../constructs/sp-credential';
+import { StorageMaintenance } from '../constructs/storage-maintenance';
 
 export interface NatomaSsoStackProps extends StackProps {
   readonly stageName: StageName;
@@ -18,7 +19,8 @@ export interface NatomaSsoStackProps extends StackProps {
 
 /**
  * One environment of natoma-sso: the public HTTP API (SAML, sign-in, SCIM), the admin Lambda with
- * its operator and console Function URLs, the identity table, the secrets and the alarms.
+ * its operator and console Function URLs, the identity table and its scheduled maintenance, the
+ * secrets and the alarms.
  * Environment-agnostic (no account/region): `cdk synth` works without credentials.
  */
 export class NatomaSsoStack extends Stack {
@@ -79,10 +81,19 @@ export class NatomaSsoStack extends Stack {
     saml.handler.node.addDependency(spCredential);
     const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets });
 
+    const maintenance = new StorageMaintenance(this, 'Maintenance', {
+      table: identity,
+      rate: Duration.minutes(config.maintenance.rateMinutes),
+      logRetention: config.logRetention,
+      logRemovalPolicy: config.removalPolicy,
+      tracing: config.tracing,
+      logLevel: config.logLevel,
+    });
+
     const alarms = new OperationsAlarms(this, 'Alarms', {
       api: api.httpApi,
       apiAccessLogs: api.accessLogs,
-      functions: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler },
+      functions: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Maintenance: maintenance.handler },
       table: identity.table,
       api5xxRatePercent: config.alarms.api5xxRatePercent,
       alarmEmail: config.alarms.email,

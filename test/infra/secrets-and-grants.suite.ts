@@ -14,6 +14,7 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
   const scim = roleStatements(template, functionId(template, /SCIM 2\.0 server/));
   const admin = roleStatements(template, functionId(template, /natoma-sso admin/));
   const provisioner = roleStatements(template, functionId(template, /generates the SAML SP key/));
+  const maintenance = roleStatements(template, functionId(template, /^natoma-sso maintenance/));
 
   it('creates one SP credential secret with a placeholder value, never key material', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
@@ -98,7 +99,7 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
   });
 
   it('uses Resource "*" only for X-Ray, which has no resource-level permissions', () => {
-    for (const statements of [saml, scim, admin, provisioner]) {
+    for (const statements of [saml, scim, admin, provisioner, maintenance]) {
       for (const statement of statements.filter((candidate) => candidate.Resource === '*')) {
         expect(actionsOf([statement]).every((action) => action.startsWith('xray:'))).toBe(true);
       }

@@ -6,4 +6,5 @@ import './functions.suite';
 import './table.suite';
 import './secrets-and-grants.suite';
 import './alarms-and-outputs.suite';
+import './maintenance.suite';
 import './nag.suite';

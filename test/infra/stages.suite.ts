@@ -18,6 +18,7 @@ describe('stage selection', () => {
     expect(stages.dev).toMatchObject({ removalPolicy: RemovalPolicy.DESTROY, pointInTimeRecovery: false, deletionProtection: false });
     expect(stages.prod).toMatchObject({ removalPolicy: RemovalPolicy.RETAIN, pointInTimeRecovery: true, deletionProtection: true });
     expect(stages.prod.logRetention).toBeGreaterThan(stages.dev.logRetention);
+    for (const name of stageNames) expect(Number.isInteger(stages[name].maintenance.rateMinutes)).toBe(true);
   });
 
   it('names one environment-agnostic stack per stage', () => {
