@@ -2,10 +2,10 @@
  * A development SAML IdP for the local twin (never bundled into a Lambda), built on samlify so that
  * it is an implementation independent of ours, signing with its own key.
  *
- * Usage (local/start.ts):
- *   const devIdp = await createDevIdp({ baseUrl: `${publicUrl}/_dev-idp`, dataDir, spLookup });
- *   // in the API server, before calling the Lambda handlers:
- *   if (url.pathname === '/_dev-idp' || url.pathname.startsWith('/_dev-idp/')) return devIdp.handle(req, res, url.pathname.slice('/_dev-idp'.length) || '/');
+ * Usage (local/twin.ts):
+ *   const devIdp = await createDevIdp({ baseUrl: `${publicBaseUrl}/_dev-idp`, dataDir, spLookup });
+ *   api['dev-idp'] = devIdp.handleEvent;            // event-style, for the HTTP→event bridge (routes /_dev-idp/{proxy+})
+ *   // or, on a plain node:http server: devIdp.handle(req, res, url.pathname.slice('/_dev-idp'.length) || '/')
  * Pages: `${baseUrl}/metadata` (paste this URL as the tenant's IdP metadata URL), `/sso` (receives the
  * AuthnRequest, shows a small sign-in form, posts a signed SAMLResponse to the ACS), `/tile?tenant=ID`
  * (IdP-initiated: an unsolicited response, like the Okta dashboard tile).
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import * as samlify from 'samlify';
+import { bodyText, type HttpEvent, type HttpResult } from '../lambdas/http/request';
 import { generateSpCredential, type SpCredential } from '../lambdas/saml/sp-credentials';
 
 samlify.setSchemaValidator({ validate: async () => 'skipped' });
@@ -49,8 +50,24 @@ export interface DevIdp {
   readonly metadataUrl: string;
   readonly metadata: string;
   readonly certificatePem: string;
-  /** Serves `subPath` ('/metadata', '/sso', '/tile') of the IdP. */
+  /** Serves `subPath` ('/metadata', '/sso', '/tile') of the IdP on a node:http response. */
   handle(req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void>;
+  /** The same as an API Gateway-style handler: any path under `/_dev-idp`. */
+  handleEvent(event: HttpEvent): Promise<HttpResult>;
+}
+
+interface DevIdpRequest {
+  readonly method: string;
+  readonly subPath: string;
+  readonly query: URLSearchParams;
+  readonly form: () => Promise<URLSearchParams>;
+}
+
+interface DevIdpReply {
+  readonly status: number;
+  readonly body: string;
+  readonly type?: string;
+  readonly csp?: string;
 }
 
 interface Pending {
@@ -85,14 +102,16 @@ button{margin-top:1.2rem;padding:.6rem 1.2rem;border:0;border-radius:6px;backgro
 <body><main>${body}<p class="muted">natoma-sso development IdP: for the local twin only.</p></main></body></html>`;
 }
 
-function respond(res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8', csp?: string): void {
-  res.writeHead(status, {
+const respond = (status: number, body: string, type = 'text/html; charset=utf-8', csp?: string): DevIdpReply => ({ status, body, type, csp });
+
+function headersOf(reply: DevIdpReply): Record<string, string> {
+  const type = reply.type ?? 'text/html; charset=utf-8';
+  return {
     'content-type': type,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    ...(type.startsWith('text/html') ? { 'content-security-policy': csp ?? "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" } : {}),
-  });
-  res.end(body);
+    ...(type.startsWith('text/html') ? { 'content-security-policy': reply.csp ?? "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'" } : {}),
+  };
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -172,41 +191,41 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     return result.context;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void> {
+  async function serve(req: DevIdpRequest): Promise<DevIdpReply> {
     try {
-      const url = new URL(req.url ?? '/', 'http://dev-idp.invalid');
-      const path = subPath.replace(/\/+$/, '') || '/';
+      const url = { searchParams: req.query };
+      const path = req.subPath.replace(/\/+$/, '') || '/';
       if (req.method === 'GET' && (path === '/metadata' || path === '/')) {
-        return respond(res, 200, metadata, 'application/samlmetadata+xml; charset=utf-8');
+        return respond(200, metadata, 'application/samlmetadata+xml; charset=utf-8');
       }
       if (req.method === 'GET' && path === '/sso') {
         const encoded = url.searchParams.get('SAMLRequest');
-        if (!encoded) return respond(res, 400, layout('Bad request', '<h1>No SAMLRequest</h1><p>Start at the service provider.</p>'));
+        if (!encoded) return respond(400, layout('Bad request', '<h1>No SAMLRequest</h1><p>Start at the service provider.</p>'));
         const request = parseAuthnRequest(inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8'));
         const derived = spFromEntityId(request.issuer);
         if (!derived || (request.acsUrl && request.acsUrl !== derived.acsUrl)) {
-          return respond(res, 400, layout('Unknown service provider', `<h1>Unknown service provider</h1><p>${esc(request.issuer)} is not a natoma-sso tenant, or asked for another ACS URL.</p>`));
+          return respond(400, layout('Unknown service provider', `<h1>Unknown service provider</h1><p>${esc(request.issuer)} is not a natoma-sso tenant, or asked for another ACS URL.</p>`));
         }
         const tenantId = /\/saml\/([a-z0-9]+)\/metadata$/.exec(request.issuer)![1]!;
         const known = await lookup(tenantId);
         const sp: DevIdpSp = { ...derived, emailDomain: known?.emailDomain };
         const token = remember({ sp, inResponseTo: request.id, relayState: url.searchParams.get('RelayState') ?? undefined });
-        return respond(res, 200, form(token, sp, 'Sign in to the development IdP'));
+        return respond(200, form(token, sp, 'Sign in to the development IdP'));
       }
       if (req.method === 'GET' && path === '/tile') {
         const tenantId = url.searchParams.get('tenant') ?? '';
         const sp = /^[a-z0-9]{1,40}$/.test(tenantId) ? await lookup(tenantId) : undefined;
-        if (!sp) return respond(res, 404, layout('Unknown tenant', '<h1>Unknown tenant</h1>'));
-        return respond(res, 200, form(remember({ sp }), sp, 'Open the app from the IdP dashboard'));
+        if (!sp) return respond(404, layout('Unknown tenant', '<h1>Unknown tenant</h1>'));
+        return respond(200, form(remember({ sp }), sp, 'Open the app from the IdP dashboard'));
       }
       if (req.method === 'POST' && path === '/sso/continue') {
-        const fields = await readForm(req);
+        const fields = await req.form();
         const token = fields.get('token') ?? '';
         const entry = pending.get(token);
         pending.delete(token);
-        if (!entry || entry.expiresAt < Date.now()) return respond(res, 400, layout('Expired', '<h1>This sign-in expired</h1><p>Start again at the service provider.</p>'));
+        if (!entry || entry.expiresAt < Date.now()) return respond(400, layout('Expired', '<h1>This sign-in expired</h1><p>Start again at the service provider.</p>'));
         const user = { email: (fields.get('email') ?? '').trim(), firstName: (fields.get('firstName') ?? '').trim(), lastName: (fields.get('lastName') ?? '').trim() };
-        if (!user.email.includes('@')) return respond(res, 400, layout('Email needed', '<h1>An email address is needed</h1>'));
+        if (!user.email.includes('@')) return respond(400, layout('Email needed', '<h1>An email address is needed</h1>'));
         const samlResponse = await signedResponse(entry, user);
         const relay = entry.relayState ? `<input type="hidden" name="RelayState" value="${esc(entry.relayState)}">` : '';
         const nonce = randomBytes(12).toString('base64');
@@ -214,15 +233,31 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
           'Continue',
           `<h1>Returning to the app…</h1><form method="post" action="${esc(entry.sp.acsUrl)}"><input type="hidden" name="SAMLResponse" value="${esc(samlResponse)}">${relay}<button type="submit">Continue</button></form><script nonce="${nonce}">document.forms[0].submit()</script>`,
         );
-        return respond(res, 200, page, 'text/html; charset=utf-8', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action ${new URL(entry.sp.acsUrl).origin}; frame-ancestors 'none'`);
+        return respond(200, page, 'text/html; charset=utf-8', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action ${new URL(entry.sp.acsUrl).origin}; frame-ancestors 'none'`);
       }
-      return respond(res, 404, layout('Not found', '<h1>Not found</h1>'));
+      return respond(404, layout('Not found', '<h1>Not found</h1>'));
     } catch (error) {
-      return respond(res, 400, layout('Error', `<h1>The development IdP could not handle this request</h1><p>${esc((error as Error).message)}</p>`));
+      return respond(400, layout('Error', `<h1>The development IdP could not handle this request</h1><p>${esc((error as Error).message)}</p>`));
     }
   }
 
-  return { entityId, metadataUrl: `${baseUrl}/metadata`, metadata, certificatePem: credential.certificatePem, handle };
+  async function handle(req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://dev-idp.invalid');
+    const reply = await serve({ method: req.method ?? 'GET', subPath, query: url.searchParams, form: () => readForm(req) });
+    res.writeHead(reply.status, headersOf(reply));
+    res.end(reply.body);
+  }
+
+  async function handleEvent(event: HttpEvent): Promise<HttpResult> {
+    const path = event.rawPath || event.requestContext.http.path;
+    const subPath = path.replace(/^\/_dev-idp/, '') || '/';
+    const body = bodyText(event) ?? '';
+    if (Buffer.byteLength(body) > MAX_BODY) return { statusCode: 413, headers: { 'content-type': 'text/plain' }, body: 'form too large' };
+    const reply = await serve({ method: event.requestContext.http.method.toUpperCase(), subPath, query: new URLSearchParams(event.rawQueryString ?? ''), form: async () => new URLSearchParams(body) });
+    return { statusCode: reply.status, headers: headersOf(reply), body: reply.body };
+  }
+
+  return { entityId, metadataUrl: `${baseUrl}/metadata`, metadata, certificatePem: credential.certificatePem, handle, handleEvent };
 }
 
 function parseAuthnRequest(xml: string): { id: string; issuer: string; acsUrl?: string } {

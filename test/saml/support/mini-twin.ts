@@ -37,12 +37,12 @@ export async function startMiniTwin(): Promise<MiniTwin> {
   const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: base, runtimeMode: 'local' });
   server.on('request', async (req, res) => {
     const url = new URL(req.url!, base);
-    if (url.pathname === '/_dev-idp' || url.pathname.startsWith('/_dev-idp/')) return devIdp.handle(req, res, url.pathname.slice('/_dev-idp'.length) || '/');
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const cookies = req.headers.cookie?.split(/;\s*/);
     const event = httpEvent(req.method!, url.pathname, { query: url.search ? Object.fromEntries(url.searchParams) : undefined, body: chunks.length ? Buffer.concat(chunks).toString() : undefined, cookies });
-    const result = await handle(event);
+    // The twin's HTTP→event bridge calls both surfaces the same way.
+    const result = url.pathname === '/_dev-idp' || url.pathname.startsWith('/_dev-idp/') ? await devIdp.handleEvent(event) : await handle(event);
     res.writeHead(result.statusCode, { ...result.headers, ...(result.cookies ? { 'set-cookie': result.cookies } : {}) });
     res.end(result.body);
   });
