@@ -23,7 +23,8 @@ export function serviceProviderConfig(base: string): Record<string, unknown> {
     schemas: [SCHEMA.serviceProviderConfig],
     documentationUri: 'https://github.com/natoma/natoma-sso/blob/main/lambdas/scim/README.md',
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    // Bulk is not offered; maxPayloadSize still states the largest body any request may have.
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: LIMITS.maxPayloadSize },
     filter: { supported: true, maxResults: LIMITS.maxResults },
     changePassword: { supported: false },
     sort: { supported: false },

@@ -6,6 +6,13 @@ import { invalidValue } from './scim-error';
 
 export const etagOf = (version: number): string => `W/"${version}"`;
 
+/** 300 KB: a DynamoDB item holds 400 KB with its keys and lookup attributes. */
+const MAX_RESOURCE_BYTES = 300_000;
+function checkSize(kind: ResourceKind, fields: unknown): void {
+  const bytes = Buffer.byteLength(JSON.stringify(fields), 'utf8');
+  if (bytes > MAX_RESOURCE_BYTES) throw invalidValue(`a ${kind} may hold at most ${MAX_RESOURCE_BYTES} bytes of attributes, this one has ${bytes}`);
+}
+
 /** Attributes a client may send but that the server owns: ignored on input (Okta PUTs send them back). */
 const SERVER_OWNED: Record<ResourceKind, Set<string>> = {
   User: new Set(['id', 'meta', 'groups', 'schemas', 'password']),
@@ -123,6 +130,7 @@ export function userFieldsFromScim(input: Json, defaults: { active: boolean }): 
   }
   const profile: Json = { ...rest };
   if (Object.keys(nameExtra).length > 0) profile['name'] = nameExtra;
+  checkSize('User', body);
   return {
     userName: userName.trim(),
     externalId: stringOrUndefined(externalId, 'externalId'),
@@ -214,6 +222,7 @@ export function groupFieldsFromScim(input: Json): GroupFields {
   const { displayName, externalId, members: _members, ...profile } = body;
   if (typeof displayName !== 'string' || displayName.trim() === '') throw invalidValue('"displayName" is required and must be a non-empty string');
   if (displayName.length > 256) throw invalidValue('"displayName" is longer than 256 characters');
+  checkSize('Group', profile);
   return {
     displayName,
     externalId: stringOrUndefined(externalId, 'externalId'),

@@ -155,6 +155,10 @@ describe('SCIM protocol through the handler', () => {
       expect(res.status).toBe(413);
       expect(res.body).toMatchObject({ status: '413' });
     });
+    it('answers 400 invalidValue to a user too large to store, not a 500', async () => {
+      const res = await scim.post('/Users', oktaUser('huge@example.com', { blob: 'x'.repeat(400_000) }));
+      expect(res.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+    });
     it('answers 400 invalidSyntax to malformed JSON and 415 to a non-JSON type', async () => {
       expect((await call(world, 'POST', `/scim/v2/${tenantId}/Users`, { token, rawBody: '{"userName":' })).body).toMatchObject({ status: '400', scimType: 'invalidSyntax' });
       const xml = await call(world, 'POST', `/scim/v2/${tenantId}/Users`, { token, rawBody: '<x/>', headers: { 'content-type': 'application/xml' } });
@@ -205,6 +209,11 @@ describe('SCIM protocol through the handler', () => {
       }
       expect(new Set(seen).size).toBe(3);
       expect((await scim.get('/Users?cursor=bogus&count=1')).body).toMatchObject({ status: '400', scimType: 'invalidCursor' });
+    });
+    it('answers POST /Users/.search like GET with a filter', async () => {
+      const res = await scim.post('/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName eq "ann.lee@example.com"', attributes: ['userName'], startIndex: 1, count: 10 });
+      expect(res.status).toBe(200);
+      expect(res.body.Resources).toEqual([{ schemas: expect.any(Array), id: ids.ann, userName: 'ann.lee@example.com' }]);
     });
     it('caps count and treats count=0 as a count-only query', async () => {
       const zero = await scim.get('/Users?count=0');
