@@ -326,8 +326,9 @@ export class ScimService {
     const latest = added > 0 || removed > 0 ? ((await this.deps.groups.get(ctx.tenantId, current.id)) ?? current) : current;
     if (!respondWithBody) return { status: 204, headers: { etag: etagOf(latest.version) } };
     const projection = parseProjection('Group', query.attributes, query.excludedAttributes);
-    const membersWanted = wants('Group', projection, 'members', true) && latest.memberCount <= LIMITS.maxInlineMembers;
-    return this.groupResponse(200, await this.renderGroup(ctx, latest, projection, membersWanted), latest);
+    // The write is done: a group past the inline cap is answered without members rather than with an error.
+    if (latest.memberCount > LIMITS.maxInlineMembers) return this.groupResponse(200, project('Group', groupToScim(latest, ctx.links), projection), latest);
+    return this.groupResponse(200, await this.renderGroup(ctx, latest, projection, true), latest);
   }
 
   private async applyMembers(ctx: ScimContext, group: Group, plan: MemberPlan): Promise<{ added: number; removed: number }> {
