@@ -1,8 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod/v3';
 import { createDocumentClient } from '../adapters/dynamodb/client';
 import { createDynamoAdapters, type DocumentSender } from '../adapters/dynamodb/index';
 import { SecretsManagerSecretStore } from '../adapters/secrets/secrets-manager-store';
+import { readParameter } from '../adapters/ssm/parameter';
 import { systemClock, type Clock } from '../core/clock';
 import type { SecretStore } from '../core/secrets';
 import { loadEnv } from '../http/env';
@@ -22,6 +24,7 @@ export const adminEnvSchema = z.object({
   [EnvName.spKeySecretName]: z.string().min(1).optional(),
   [EnvName.publicBaseUrl]: z.string().url().optional(),
   [EnvName.adminPublicUrl]: z.string().url().optional(),
+  [EnvName.adminPublicUrlParameter]: z.string().min(1).optional(),
   [EnvName.runtimeMode]: z.enum(['deployed', 'local']).default('deployed'),
   [EnvName.logLevel]: z.string().optional(),
   DYNAMODB_ENDPOINT: z.string().url().optional(),
@@ -57,10 +60,14 @@ export function composeAdminHandler(runtime: AdminRuntime): (event: HttpEvent, c
   });
 }
 
-let composed: ReturnType<typeof composeAdminHandler> | undefined;
+let composed: Promise<ReturnType<typeof composeAdminHandler>> | undefined;
 
-function deployed(): ReturnType<typeof composeAdminHandler> {
+async function deployed(): Promise<ReturnType<typeof composeAdminHandler>> {
   const env = loadEnv(adminEnvSchema);
+  // Console links issued through the operator (IAM) URL must point at the console URL, not at the caller's.
+  const adminPublicUrlParameter = env[EnvName.adminPublicUrlParameter];
+  const adminPublicUrl =
+    env[EnvName.adminPublicUrl] ?? (adminPublicUrlParameter ? await readParameter(new SSMClient({}), adminPublicUrlParameter) : undefined);
   return composeAdminHandler({
     db: createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT }),
     tableName: env[EnvName.tableName],
@@ -68,7 +75,7 @@ function deployed(): ReturnType<typeof composeAdminHandler> {
     scimTokenSecretPrefix: env[EnvName.scimTokenSecretPrefix],
     spKeySecretName: env[EnvName.spKeySecretName],
     publicBaseUrl: env[EnvName.publicBaseUrl],
-    adminPublicUrl: env[EnvName.adminPublicUrl],
+    adminPublicUrl: adminPublicUrl?.replace(/\/+$/, ''),
     runtimeMode: env[EnvName.runtimeMode],
     logger: createLogger('admin', env[EnvName.logLevel]),
   });
@@ -77,5 +84,5 @@ function deployed(): ReturnType<typeof composeAdminHandler> {
 /** The Lambda entry point. Composed on first use, so that importing this module has no side effect. */
 export const handler = async (event: HttpEvent, context?: unknown): Promise<HttpResult> => {
   composed ??= deployed();
-  return composed(event, context);
+  return (await composed)(event, context);
 };

@@ -9,6 +9,11 @@ export const EnvName = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   /** Public base URL of the tenant-admin console (its Function URL or custom domain). */
   adminPublicUrl: 'ADMIN_PUBLIC_URL',
+  /**
+   * SSM parameter holding the console URL, for the admin Lambda, which cannot be given its own
+   * Function URL in its environment (a CloudFormation cycle).
+   */
+  adminPublicUrlParameter: 'ADMIN_PUBLIC_URL_PARAMETER',
   /** `deployed` or `local`: the twin relaxes https-only rules (cookies' Secure flag, metadata fetch). */
   runtimeMode: 'RUNTIME_MODE',
   logLevel: 'LOG_LEVEL',

@@ -10,13 +10,6 @@ import type { IdentityTable } from './identity-table';
 import type { ScimTokenSecrets } from './scim-token-secrets';
 import type { SurfaceFunctionOptions } from './surface-options';
 
-/**
- * Names the SSM parameter that holds the console origin. The admin function cannot get its own
- * console URL as `ADMIN_PUBLIC_URL` (function → alias URL → alias → version → function is a cycle),
- * so the stack publishes it here for the handler to read at cold start.
- * TODO(admin handler): read it when ADMIN_PUBLIC_URL is absent; then move the name to EnvName.
- */
-export const ADMIN_PUBLIC_URL_PARAMETER_ENV = 'ADMIN_PUBLIC_URL_PARAMETER';
 
 export interface AdminApiProps extends SurfaceFunctionOptions {
   readonly table: IdentityTable;
@@ -62,7 +55,8 @@ export class AdminApi extends Construct {
         [EnvName.tableName]: props.table.table.tableName,
         [EnvName.scimTokenSecretPrefix]: props.tokenSecrets.namePrefix,
         [EnvName.spKeySecretName]: props.spCredentialSecretName,
-        [ADMIN_PUBLIC_URL_PARAMETER_ENV]: props.consoleUrlParameterName,
+        // Its own console URL in env would be a cycle (function → alias URL → alias → version → function).
+        [EnvName.adminPublicUrlParameter]: props.consoleUrlParameterName,
       },
     });
     props.table.grantItemReadWrite(this.handler);
