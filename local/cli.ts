@@ -10,6 +10,7 @@ import { quietNodeVersionWarning } from './quiet-warnings';
 const globalFlags: FlagSpec[] = [
   { name: 'json', kind: 'boolean', description: 'print exactly one JSON document on stdout' },
   { name: 'url', kind: 'string', placeholder: 'URL', description: "a deployed stack's operator URL (stack output AdminOperatorUrl); requests are SigV4-signed" },
+  { name: 'admin-url', kind: 'string', placeholder: 'URL', description: 'same as --url, for commands whose own --url means something else (sso set-metadata)' },
   { name: 'region', kind: 'string', placeholder: 'REGION', description: 'AWS region for --url (default: AWS_REGION, or taken from the URL)' },
   { name: 'help', kind: 'boolean', description: 'show help' },
 ];
@@ -39,8 +40,11 @@ const commandLine = (c: CommandSpec) =>
     .filter(Boolean)
     .join(' ');
 
+/** Global flags a command does not shadow with its own flag of the same name. */
+const globalsFor = (c: CommandSpec) => globalFlags.filter((g) => !c.flags.some((f) => f.name === g.name));
+
 function commandHelp(c: CommandSpec): string {
-  const flags = [...c.flags, ...globalFlags.filter((f) => f.name !== 'help')];
+  const flags = [...c.flags, ...globalsFor(c).filter((f) => f.name !== 'help')];
   const width = Math.max(...flags.map((f) => f.name.length)) + 4;
   return [`${c.summary}`, '', `Usage: ${commandLine(c)}`, '', 'Flags:', ...flags.map((f) => `  --${f.name.padEnd(width)}${f.description}`)].join('\n');
 }
@@ -59,6 +63,7 @@ function generalHelp(): string {
     '            authenticated with $DATA_DIR/operator.key (DATA_DIR defaults to .data)',
     '  --url U   a deployed stack (stack output AdminOperatorUrl), SigV4-signed with the usual',
     '            AWS credential chain; region from --region, AWS_REGION or the URL',
+    '            (--admin-url U does the same; sso set-metadata needs it, its --url is the IdP metadata URL)',
     '',
     'Every command accepts --json (one JSON document on stdout; use `npm run -s admin` to keep',
     "npm's own banner off stdout) and --help. Exit codes: 0 ok, 1 request failed, 2 bad flags.",
@@ -69,14 +74,17 @@ function findCommand(words: readonly string[]): CommandSpec | undefined {
   return commands.find((c) => c.words.length === words.length && c.words.every((w, i) => w === words[i]));
 }
 
-async function transportFor(flags: Record<string, unknown>, io: CliIo): Promise<OperatorTransport> {
+async function transportFor(command: CommandSpec, flags: Record<string, unknown>, io: CliIo): Promise<OperatorTransport> {
   if (io.transport) return io.transport;
-  if (typeof flags.url === 'string') {
+  const ownUrl = command.flags.some((f) => f.name === 'url');
+  const target = (flags['admin-url'] ?? (ownUrl ? undefined : flags.url)) as string | undefined;
+  if (target !== undefined) {
+    const flag = flags['admin-url'] !== undefined ? '--admin-url' : '--url';
     let url: URL;
     try {
-      url = new URL(flags.url);
+      url = new URL(target);
     } catch {
-      throw new UsageError(`--url must be an absolute URL, got "${flags.url}"`);
+      throw new UsageError(`${flag} must be an absolute URL, got "${target}"`);
     }
     const region = (flags.region as string | undefined) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? regionFromFunctionUrl(url.href);
     if (!region) throw new UsageError('--region is needed: it is neither in AWS_REGION nor in the URL');
@@ -112,7 +120,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       );
     }
     const usage = commandLine(command);
-    const flags = parseFlags(rest, [...command.flags, ...globalFlags], usage);
+    const flags = parseFlags(rest, [...command.flags, ...globalsFor(command)], usage);
     if (flags.help) {
       io.stdout(commandHelp(command) + '\n');
       return 0;
@@ -121,7 +129,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const given = group.filter((name) => flags[name] !== undefined);
       if (given.length !== 1) throw new UsageError(given.length === 0 ? `give one of ${group.map((n) => `--${n}`).join(' or ')}` : `give only one of ${group.map((n) => `--${n}`).join(' or ')}`, usage);
     }
-    const transport = await transportFor(flags, io);
+    const transport = await transportFor(command, flags, io);
     const result = await command.run(operatorCall(transport), flags);
     io.stdout((flags.json ? JSON.stringify(result, null, 2) : command.human(result, flags)) + '\n');
     return 0;

@@ -4,11 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb/client';
 import { ensureTable } from '../lambdas/adapters/dynamodb/ensure-table';
+import { createDynamoAdapters } from '../lambdas/adapters/dynamodb/index';
 import { composeAdminHandler } from '../lambdas/admin/handler';
+import { asTenantId, TENANT_ID_PATTERN } from '../lambdas/core/ids';
 import { Logger, type LogLevel } from '../lambdas/http/logger';
 import type { HttpEvent, HttpResult } from '../lambdas/http/request';
 import { json } from '../lambdas/http/responses';
+import { createSamlHandler } from '../lambdas/saml/handler';
 import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
+import { createScimHandler } from '../lambdas/scim/handler';
+import { createDevIdp, type DevIdp } from './dev-idp';
 import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
 import { FileSecretStore } from './file-secret-store';
 import {
@@ -114,11 +119,18 @@ function closeServer(server: Server): Promise<void> {
  * Serves `dispatch` over HTTP: each request becomes a payload 2.0 event (http-bridge.ts) and the
  * result is written back; body limits and handler crashes answer as API Gateway would.
  */
-function createBridgeServer(maxBodyBytes: number, dispatch: (request: RawRequest, port: number) => Promise<HttpResult>, onCrash: (error: unknown) => void): Server {
+function createBridgeServer(
+  maxBodyBytes: number,
+  dispatch: (request: RawRequest, port: number) => Promise<HttpResult>,
+  onCrash: (error: unknown) => void,
+  /** Serves a request itself (the dev IdP, which is not a Lambda) and returns true, or returns false. */
+  intercept?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>,
+): Server {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     void (async () => {
       let result: HttpResult;
       try {
+        if (intercept && (await intercept(request, response))) return;
         const raw = await rawRequestOf(request, maxBodyBytes);
         result = await dispatch(raw, (server.address() as AddressInfo).port);
       } catch (error) {
@@ -130,7 +142,7 @@ function createBridgeServer(maxBodyBytes: number, dispatch: (request: RawRequest
           result = gatewayJson(500, 'Internal Server Error');
         }
       }
-      writeHttpResult(response, result);
+      if (!response.headersSent) writeHttpResult(response, result);
     })();
   });
   server.keepAliveTimeout = 5_000;
@@ -150,6 +162,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   const onCrash = (error: unknown) => sink(JSON.stringify({ level: 'error', service: 'twin', message: 'handler crashed', error: error instanceof Error ? error.stack : String(error) }));
 
   let api: Partial<Record<ApiSurface, Surface>> | undefined;
+  let devIdp: DevIdp | undefined;
   let admin: Surface | undefined;
   let operatorKey = '';
 
@@ -166,7 +179,13 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     const handler = api[surface];
     if (!handler) return json(503, { error: { code: 'not_available', message: `the ${surface} surface is not yet available in this build of the twin` } });
     return handler(toHttpEvent(request, { route, localPort: port }));
-  }, onCrash);
+  }, onCrash, async (request, response) => {
+    const path = (request.url ?? '/').split('?')[0]!;
+    if (path !== '/_dev-idp' && !path.startsWith('/_dev-idp/')) return false;
+    if (!devIdp) return false;
+    await devIdp.handle(request, response, path.slice('/_dev-idp'.length) || '/');
+    return true;
+  });
 
   const adminServer = createBridgeServer(FUNCTION_URL_MAX_BODY_BYTES, async (request, port) => {
     const path = request.url.split('?')[0]!;
@@ -214,13 +233,28 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
           return running.endpoint;
         });
     // RSA key generation (first start only) overlaps with the JVM's start-up.
-    // allSettled: a failure of one must not leave the other (a JVM) running unseen by stop().
-    const [started, credential] = await Promise.allSettled([startDynamo, ensureSpCredential(secrets, SP_KEY_SECRET_NAME)]);
+    // Filled once the table is ready; the dev IdP only looks tenants up when serving a request.
+    const storage: { adapters?: ReturnType<typeof createDynamoAdapters> } = {};
+    const startDevIdp = createDevIdp({
+      baseUrl: `${publicBaseUrl}/_dev-idp`,
+      dataDir,
+      spLookup: async (tenantId) => {
+        const tenant = storage.adapters && TENANT_ID_PATTERN.test(tenantId) ? await storage.adapters.tenants.get(asTenantId(tenantId)) : undefined;
+        if (!tenant) return undefined;
+        const sp = `${publicBaseUrl}/saml/${tenant.id}`;
+        return { entityId: `${sp}/metadata`, acsUrl: `${sp}/acs`, emailDomain: tenant.domains[0] };
+      },
+    });
+    // allSettled: a failure of one must not leave another (a JVM) running unseen by stop().
+    const [started, credential, idp] = await Promise.allSettled([startDynamo, ensureSpCredential(secrets, SP_KEY_SECRET_NAME), startDevIdp]);
     if (started.status === 'rejected') throw started.reason;
     if (credential.status === 'rejected') throw credential.reason;
+    if (idp.status === 'rejected') throw idp.reason;
     const dynamoEndpoint = started.value;
     const db = createDocumentClient({ endpoint: dynamoEndpoint });
     await ensureTable(db, tableName);
+    const adapters = createDynamoAdapters({ db, tableName });
+    storage.adapters = adapters;
 
     const runtime = {
       db,
@@ -233,7 +267,13 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       runtimeMode: 'local' as const,
     };
     admin = composeAdminHandler({ ...runtime, logger: loggerFor('admin') });
-    api = {};
+    devIdp = idp.value;
+    api = {
+      saml: createSamlHandler({ ...adapters, secrets, spSecretName: SP_KEY_SECRET_NAME, publicBaseUrl, adminPublicUrl, runtimeMode: 'local', logger: loggerFor('saml') }),
+      scim: createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') }),
+      // Served by the intercept above; the route stays so that an unknown /_dev-idp path is not a 404 from "API Gateway".
+      'dev-idp': async () => json(404, { error: { code: 'not_found', message: 'unknown dev IdP page' } }),
+    };
 
     return {
       apiUrl: publicBaseUrl,

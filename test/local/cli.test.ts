@@ -66,6 +66,51 @@ describe('operator CLI against an in-process twin', { timeout: 180_000 }, () => 
     expect(listed.stdout).toContain('beta.example');
   });
 
+  it('configures SSO from the dev IdP metadata URL and reports status and a test URL', async () => {
+    const tenant = JSON.parse((await cli(['tenant', 'create', '--name', 'Sso', '--domain', 'sso.example', '--json'], env)).stdout);
+    const imported = await cli(['sso', 'set-metadata', '--tenant', tenant.tenantId, '--url', `${twin.apiUrl}/_dev-idp/metadata`, '--json'], env);
+    expect(imported.stderr).toBe('');
+    expect(JSON.parse(imported.stdout).draft.entityId).toBe(`${twin.apiUrl}/_dev-idp/metadata`);
+    const status = JSON.parse((await cli(['sso', 'status', '--tenant', tenant.tenantId, '--json'], env)).stdout);
+    expect(status).toMatchObject({
+      spEntityId: `${twin.apiUrl}/saml/${tenant.tenantId}/metadata`,
+      spMetadataUrl: `${twin.apiUrl}/saml/${tenant.tenantId}/metadata`,
+      acsUrl: `${twin.apiUrl}/saml/${tenant.tenantId}/acs`,
+      signInUrl: `${twin.apiUrl}/signin`,
+      initiateLoginUrl: `${twin.apiUrl}/saml/${tenant.tenantId}/login`,
+      draft: { entityId: `${twin.apiUrl}/_dev-idp/metadata` },
+      canActivate: false,
+    });
+    const test = JSON.parse((await cli(['sso', 'test', '--tenant', tenant.tenantId, '--json'], env)).stdout);
+    expect(test.testUrl).toMatch(new RegExp(`^${twin.apiUrl}/saml/${tenant.tenantId}/test\\?ticket=`));
+    const activate = await cli(['sso', 'activate', '--tenant', tenant.tenantId], env);
+    expect(activate.code).toBe(1);
+    expect(activate.stderr).toContain('has not been tested');
+    const metadata = await fetch(status.spMetadataUrl);
+    expect(metadata.status).toBe(200);
+    expect(await metadata.text()).toContain(`entityID="${status.spEntityId}"`);
+  });
+
+  it('enables SCIM, issues a token that the SCIM endpoint accepts, lists and revokes it', async () => {
+    const tenant = JSON.parse((await cli(['tenant', 'create', '--name', 'Scim', '--domain', 'scim.example', '--json'], env)).stdout);
+    const enabled = JSON.parse((await cli(['scim', 'enable', '--tenant', tenant.tenantId, '--json'], env)).stdout);
+    expect(enabled.baseUrl).toBe(`${twin.apiUrl}/scim/v2/${tenant.tenantId}`);
+    const created = JSON.parse((await cli(['scim', 'token', 'create', '--tenant', tenant.tenantId, '--json'], env)).stdout);
+    expect(created.token).toMatch(/^natoma_scim_/);
+    expect(created.tokenId).toBeTruthy();
+    const users = await fetch(`${enabled.baseUrl}/Users?filter=${encodeURIComponent('userName eq "nobody@scim.example"')}`, { headers: { authorization: `Bearer ${created.token}` } });
+    expect(users.status).toBe(200);
+    expect((await users.json()).totalResults).toBe(0);
+    const listed = JSON.parse((await cli(['scim', 'token', 'list', '--tenant', tenant.tenantId, '--json'], env)).stdout);
+    expect(listed.tokens.map((t: { tokenId: string }) => t.tokenId)).toEqual([created.tokenId]);
+    expect(listed.stdout ?? JSON.stringify(listed)).not.toContain(created.token);
+    const revoked = await cli(['scim', 'token', 'revoke', '--tenant', tenant.tenantId, '--token-id', created.tokenId], env);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('revoked');
+    const disabled = JSON.parse((await cli(['scim', 'disable', '--tenant', tenant.tenantId, '--json'], env)).stdout);
+    expect(disabled.enabled).toBe(false);
+  });
+
   it('exits 2 naming a missing flag, with a usage hint', async () => {
     const run = await cli(['tenant', 'create', '--name', 'X'], env);
     expect(run.code).toBe(2);
