@@ -11,11 +11,12 @@ import type { TenantRepository } from '../core/tenancy/ports';
 import { UPGRADE_REQUIRED_MESSAGE, type IdpConfig, type SamlProblem, type SamlTestOutcome, type Tenant } from '../core/tenancy/tenant';
 import { SamlConfiguration } from './configuration';
 import { diagnose } from './diagnose';
-import { decodeSamlResponse, guardResponse } from './response-guard';
+import { decodeSamlResponse, guardResponse, type GuardedResponse } from './response-guard';
 import { samlFor, validateResponse, type ValidatedAssertion } from './response-validator';
 import { SamlLoginError } from './saml-errors';
 import type { SpKeyringProvider } from './sp-credentials';
 import { spUrls } from './urls';
+import { attr, parseXmlStrict } from './xml';
 
 export type LoginPurpose = 'login' | 'test' | 'admin';
 
@@ -85,7 +86,17 @@ export class SamlLogin {
     const tenantRead = this.deps.tenants.get(tenantId);
     tenantRead.catch(() => undefined);
     const keyring = await this.deps.keyring.get();
-    const guarded = await guardResponse(xml, [keyring.current.privateKeyPem, ...(keyring.next ? [keyring.next.privateKeyPem] : [])]);
+    let guarded: GuardedResponse;
+    try {
+      guarded = await guardResponse(xml, [keyring.current.privateKeyPem, ...(keyring.next ? [keyring.next.privateKeyPem] : [])]);
+    } catch (error) {
+      // A structural refusal (e.g. a SHA-1 signature) during Test SAML is a finding to report, not only an error.
+      if (error instanceof SamlLoginError) {
+        const test = await this.failedTestFromRefusal(tenantId, xml, error, apiBaseUrl, tenantRead);
+        if (test) return test;
+      }
+      throw error;
+    }
     const requestRead = guarded.inResponseTo !== undefined ? this.deps.ephemeral.take(requestKey(guarded.inResponseTo)) : Promise.resolve(undefined);
     requestRead.catch(() => undefined);
     const tenant = await tenantRead;
@@ -163,6 +174,18 @@ export class SamlLogin {
     return { kind: 'session', cookieValue, location: safeRelay(request.relay) ?? '/dashboard', user, tenant };
   }
 
+  private async failedTestFromRefusal(tenantId: TenantId, xml: string, error: SamlLoginError, apiBaseUrl: string, tenantRead: Promise<Tenant | undefined>): Promise<AcsOutcome | undefined> {
+    const requestId = requestIdOf(xml);
+    if (!requestId) return undefined;
+    const stored = await this.deps.ephemeral.take(requestKey(requestId));
+    const request = stored ? (JSON.parse(stored) as StoredRequest) : undefined;
+    const tenant = await tenantRead;
+    if (!tenant || request?.purpose !== 'test' || request.tenantId !== tenantId || tenant.sso.draft?.configId !== request.configId) return undefined;
+    const outcome: SamlTestOutcome = { status: 'failed', at: this.deps.clock.now().toISOString(), problems: error.problems.length ? error.problems : [{ code: error.code, message: error.message }] };
+    const recorded = await new SamlConfiguration({ tenants: this.deps.tenants, ephemeral: this.deps.ephemeral, activity: this.deps.activity, clock: this.deps.clock, apiBaseUrl, runtimeMode: this.deps.runtimeMode }).recordTestOutcome(tenantId, request.configId, outcome);
+    return { kind: 'test', tenant, outcome, recorded };
+  }
+
   /** Records a failed login for the tenant's activity page (reason code and plain words, never the assertion). */
   async recordFailure(tenantId: TenantId, error: SamlLoginError, correlationId: string): Promise<void> {
     if (error.code === 'unknown-tenant') return;
@@ -232,6 +255,15 @@ export class SamlLogin {
 
   private async record(tenantId: TenantId, type: string, actor: string, target: string | undefined, summary: string, correlationId?: string): Promise<void> {
     await this.deps.activity.record({ tenantId, id: randomUUID(), at: this.deps.clock.now().toISOString(), category: type.startsWith('login') ? 'sign-in' : 'provisioning', type, actor, ...(target ? { target } : {}), summary: summary.slice(0, 500), ...(correlationId ? { correlationId } : {}) });
+  }
+}
+
+/** The Response's InResponseTo, read leniently from XML that failed the structural checks (routing only). */
+function requestIdOf(xml: string): string | undefined {
+  try {
+    return attr(parseXmlStrict(xml).documentElement ?? undefined, 'InResponseTo');
+  } catch {
+    return undefined;
   }
 }
 

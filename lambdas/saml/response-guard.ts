@@ -149,7 +149,12 @@ function checkSignatures(document: XmlDocument): void {
     const methods = childElements(signedInfo[0]!, 'SignatureMethod', DSIG);
     const algorithm = attr(methods[0], 'Algorithm') ?? '';
     if (methods.length !== 1 || !ALLOWED_SIGNATURE_METHODS.has(algorithm)) {
-      refuse(/hmac/i.test(algorithm) ? 'hmac-signature' : 'weak-signature', /hmac/i.test(algorithm) ? 'The SAML response is signed with HMAC, which is never accepted: the IdP must sign with RSA or ECDSA and SHA-256 or stronger.' : `The SAML response is signed with ${algorithm || 'an unknown algorithm'}; only RSA or ECDSA with SHA-256 or stronger is accepted.`);
+      const hmac = /hmac/i.test(algorithm);
+      throw new SamlLoginError(
+        hmac ? 'hmac-signature' : 'weak-signature',
+        hmac ? 'The SAML response is signed with HMAC, which is never accepted: the IdP must sign with RSA or ECDSA and SHA-256 or stronger.' : `The SAML response is signed with ${algorithm || 'an unknown algorithm'}; only RSA or ECDSA with SHA-256 or stronger is accepted (Okta: Signature Algorithm RSA-SHA256).`,
+        [{ code: hmac ? 'hmac-signature' : 'weak-signature', message: 'The signature algorithm is too weak: set the IdP to sign with RSA-SHA256', expected: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 (or stronger)', received: algorithm || '(missing)' }],
+      );
     }
     const references = childElements(signedInfo[0]!, 'Reference', DSIG);
     if (references.length !== 1) refuse('signature', 'A signature in the SAML response must have exactly one reference.');
@@ -163,7 +168,11 @@ function checkSignatures(document: XmlDocument): void {
 function checkReference(reference: XmlElement): void {
   const digests = childElements(reference, 'DigestMethod', DSIG);
   const digest = attr(digests[0], 'Algorithm') ?? '';
-  if (digests.length !== 1 || !ALLOWED_DIGEST_METHODS.has(digest)) refuse('weak-signature', `The SAML response's signature digests with ${digest || 'an unknown algorithm'}; only SHA-256 or stronger is accepted.`);
+  if (digests.length !== 1 || !ALLOWED_DIGEST_METHODS.has(digest)) {
+    throw new SamlLoginError('weak-signature', `The SAML response's signature digests with ${digest || 'an unknown algorithm'}; only SHA-256 or stronger is accepted.`, [
+      { code: 'weak-signature', message: 'The digest algorithm is too weak: set the IdP to use SHA-256', expected: 'http://www.w3.org/2001/04/xmlenc#sha256 (or stronger)', received: digest || '(missing)' },
+    ]);
+  }
   for (const transform of elementsByLocalName(reference, 'Transform')) {
     if (!ALLOWED_TRANSFORMS.has(attr(transform, 'Algorithm') ?? '')) refuse('signature', 'A signature in the SAML response uses a transform we do not accept.');
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlanRequiredError, PreconditionFailedError } from '../../lambdas/core/errors';
 import { UPGRADE_REQUIRED_MESSAGE } from '../../lambdas/core/tenancy/tenant';
 import { authnRequestOf, createSamlWorld, httpEvent, type SamlWorld } from './support/harness';
-import { decode, encode, generateOtherCredential, SamlifyIdp, type ResponseOptions } from './support/samlify-idp';
+import { decode, encode, generateOtherCredential, RSA_SHA1, SamlifyIdp, type ResponseOptions } from './support/samlify-idp';
 
 describe('Test SAML, Update and rollback', () => {
   let world: SamlWorld;
@@ -78,6 +78,16 @@ describe('Test SAML, Update and rollback', () => {
     expect(result.body).toMatch(/certificate that is not in the imported metadata/);
     const status = await world.configuration.status(tenant.id);
     expect(status.test?.status === 'failed' && status.test.problems.map((p) => p.code)).toEqual(['certificate']);
+  });
+
+  it('reports an RSA-SHA1 signature as a failed test with expected and received algorithms', async () => {
+    const { tenant, base } = await draftUnderTest();
+    const result = await world.postAcs(tenant.id, await world.idp.response({ ...base, signatureAlgorithm: RSA_SHA1 }));
+    expect(result.statusCode).toBe(422);
+    expect(result.body).toContain('Test SAML failed');
+    expect(result.body).toContain('xmldsig#rsa-sha1');
+    const status = await world.configuration.status(tenant.id);
+    expect(status.test?.status === 'failed' && status.test.problems.map((p) => p.code)).toEqual(['weak-signature']);
   });
 
   it('reports an unsigned response', async () => {
