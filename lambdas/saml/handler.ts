@@ -69,6 +69,9 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
   const sessionCookie = (value: string) => setCookie(SESSION_COOKIE, value, { secure, maxAgeSec: SESSION_TTL_SEC, sameSite: 'Lax' });
 
   const beginLogin = async (tenantId: string, purpose: LoginPurpose, ctx: RequestContext, relay?: string): Promise<HttpResult> => {
+    if (purpose === 'admin' && !deps.adminPublicUrl) {
+      return html(404, errorPage('Admin sign-in with SSO unavailable', 'This deployment does not know the address of the admin console, so it cannot sign admins in with SSO. Use a one-time sign-in link instead.', ctx.correlationId));
+    }
     const tenant = TENANT_ID_PATTERN.test(tenantId) ? await deps.tenants.get(asTenantId(tenantId)) : undefined;
     const config = purpose === 'test' ? tenant?.sso.draft : tenant?.sso.active;
     if (!tenant || !config) return html(200, cannotStartPage());

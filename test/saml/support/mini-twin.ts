@@ -20,6 +20,7 @@ export interface MiniTwin {
   readonly store: DynamoAdapters;
   readonly devIdp: DevIdp;
   readonly configuration: SamlConfiguration;
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -51,6 +52,7 @@ export async function startMiniTwin(): Promise<MiniTwin> {
     store,
     devIdp,
     configuration,
+    dataDir,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
