@@ -31,7 +31,7 @@ function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknow
   return { logger: new Logger({ service: 'maintenance' }, 'info', (line) => lines.push(JSON.parse(line) as Record<string, unknown>)), lines };
 }
 
-/** A deleted group of `members` members: the delete removed 1,000 inline and left the rest pending. */
+/** A deleted group of `members` members: the delete removed INLINE_PURGE_BUDGET (990) inline and left the rest pending. */
 async function deletedGroup(members: number): Promise<{ tenantId: TenantId; groupId: GroupId }> {
   const tenantId = freshTenantId();
   const group = aGroup(tenantId);
@@ -67,11 +67,11 @@ async function purgeMarkerExists(tenantId: TenantId, groupId: GroupId): Promise<
 
 const deps = (logger: Logger): MaintenanceDeps => ({ purgePendingGroupMemberships: (maxItems) => store.purgePendingGroupMemberships(maxItems), logger });
 
-// Filling a 1,300-member group is 14 transactions; the first test also warms DynamoDB Local up.
+// Filling a 1,290-member group is 14 transactions; the first test also warms DynamoDB Local up.
 describe('runMaintenance on DynamoDB Local', { timeout: 90_000 }, () => {
-  it('removes every membership of a deleted 1,300-member group and clears its purge marker', async () => {
+  it('removes every membership of a deleted 1,290-member group and clears its purge marker', async () => {
     // Prepare
-    const { tenantId, groupId } = await deletedGroup(1300);
+    const { tenantId, groupId } = await deletedGroup(1290);
     expect(await membershipItemsLeft(tenantId, groupId)).toBe(300);
     expect(await purgeMarkerExists(tenantId, groupId)).toBe(true);
     const { logger } = capturingLogger();
@@ -87,7 +87,7 @@ describe('runMaintenance on DynamoDB Local', { timeout: 90_000 }, () => {
 
   it('stops after one round when the time budget is spent, leaving the rest pending for the next run', async () => {
     // Prepare
-    const { tenantId, groupId } = await deletedGroup(1300);
+    const { tenantId, groupId } = await deletedGroup(1290);
     const { logger } = capturingLogger();
 
     // Act
@@ -106,7 +106,7 @@ describe('runMaintenance on DynamoDB Local', { timeout: 90_000 }, () => {
 
   it('finishes the purges of several deleted groups and of a deleted user in one run', async () => {
     // Prepare
-    const groups = [await deletedGroup(1100), await deletedGroup(1050)];
+    const groups = [await deletedGroup(1090), await deletedGroup(1040)];
     const tenantId = freshTenantId();
     const kept = aGroup(tenantId);
     await store.groups.create(kept);
@@ -127,7 +127,7 @@ describe('runMaintenance on DynamoDB Local', { timeout: 90_000 }, () => {
 
   it('writes one JSON log line with the counts', async () => {
     // Prepare
-    await deletedGroup(1010);
+    await deletedGroup(1000);
     const { logger, lines } = capturingLogger();
 
     // Act
@@ -141,7 +141,7 @@ describe('runMaintenance on DynamoDB Local', { timeout: 90_000 }, () => {
 
   it('runs from the Lambda handler with the environment and the context time budget', async () => {
     // Prepare
-    const { tenantId, groupId } = await deletedGroup(1200);
+    const { tenantId, groupId } = await deletedGroup(1190);
     vi.stubEnv('TABLE_NAME', table.tableName);
     vi.stubEnv('DYNAMODB_ENDPOINT', table.endpoint);
     vi.stubEnv('LOG_LEVEL', 'error');

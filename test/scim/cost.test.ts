@@ -160,7 +160,7 @@ describe('SCIM cost bounds', () => {
     expect(scanned).toBe(false);
     expect(world.counting.counts().scanned).toBe(false);
     expect(maxItemsRead).toBeLessThanOrEqual(1000);
-    expect(maxDeleteItemsRead).toBeLessThanOrEqual(1000 + 3);
+    expect(maxDeleteItemsRead).toBeLessThanOrEqual(1000);
     expect(maxResponseBytes).toBeLessThanOrEqual(1_048_576);
   });
 });

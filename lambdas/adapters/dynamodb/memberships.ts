@@ -27,7 +27,8 @@ const MEMBERSHIPS_PER_TRANSACTION = MAX_TRANSACT_ITEMS - 1;
 /** A chunk whose members moved under us (a concurrent add/remove) is re-read and retried. */
 const MAX_CHUNK_ATTEMPTS = 8;
 /** Memberships a group delete removes before answering; the rest is left to purgePendingGroupMemberships. */
-export const INLINE_PURGE_BUDGET = 1000;
+// 990 keeps a DELETE (group item, index items, then memberships) within the 1,000-items-per-request bound.
+export const INLINE_PURGE_BUDGET = 990;
 /** Users' group memberships removed in parallel on user delete. */
 const USER_CLEANUP_CONCURRENCY = 8;
 
