@@ -10,10 +10,10 @@ import { asTenantId, TENANT_ID_PATTERN } from '../lambdas/core/ids';
 import { Logger, type LogLevel } from '../lambdas/http/logger';
 import type { HttpEvent, HttpResult } from '../lambdas/http/request';
 import { json } from '../lambdas/http/responses';
-import { createSamlHandler } from '../lambdas/saml/handler';
+import { composeSamlHandler } from '../lambdas/saml/handler';
 import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
 import { createScimHandler } from '../lambdas/scim/handler';
-import { createDevIdp, type DevIdp } from './dev-idp';
+import { createDevIdp } from './dev-idp';
 import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
 import { FileSecretStore } from './file-secret-store';
 import {
@@ -123,14 +123,11 @@ function createBridgeServer(
   maxBodyBytes: number,
   dispatch: (request: RawRequest, port: number) => Promise<HttpResult>,
   onCrash: (error: unknown) => void,
-  /** Serves a request itself (the dev IdP, which is not a Lambda) and returns true, or returns false. */
-  intercept?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>,
 ): Server {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     void (async () => {
       let result: HttpResult;
       try {
-        if (intercept && (await intercept(request, response))) return;
         const raw = await rawRequestOf(request, maxBodyBytes);
         result = await dispatch(raw, (server.address() as AddressInfo).port);
       } catch (error) {
@@ -142,7 +139,7 @@ function createBridgeServer(
           result = gatewayJson(500, 'Internal Server Error');
         }
       }
-      if (!response.headersSent) writeHttpResult(response, result);
+      writeHttpResult(response, result);
     })();
   });
   server.keepAliveTimeout = 5_000;
@@ -162,7 +159,6 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   const onCrash = (error: unknown) => sink(JSON.stringify({ level: 'error', service: 'twin', message: 'handler crashed', error: error instanceof Error ? error.stack : String(error) }));
 
   let api: Partial<Record<ApiSurface, Surface>> | undefined;
-  let devIdp: DevIdp | undefined;
   let admin: Surface | undefined;
   let operatorKey = '';
 
@@ -179,13 +175,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     const handler = api[surface];
     if (!handler) return json(503, { error: { code: 'not_available', message: `the ${surface} surface is not yet available in this build of the twin` } });
     return handler(toHttpEvent(request, { route, localPort: port }));
-  }, onCrash, async (request, response) => {
-    const path = (request.url ?? '/').split('?')[0]!;
-    if (path !== '/_dev-idp' && !path.startsWith('/_dev-idp/')) return false;
-    if (!devIdp) return false;
-    await devIdp.handle(request, response, path.slice('/_dev-idp'.length) || '/');
-    return true;
-  });
+  }, onCrash);
 
   const adminServer = createBridgeServer(FUNCTION_URL_MAX_BODY_BYTES, async (request, port) => {
     const path = request.url.split('?')[0]!;
@@ -267,12 +257,10 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       runtimeMode: 'local' as const,
     };
     admin = composeAdminHandler({ ...runtime, logger: loggerFor('admin') });
-    devIdp = idp.value;
     api = {
-      saml: createSamlHandler({ ...adapters, secrets, spSecretName: SP_KEY_SECRET_NAME, publicBaseUrl, adminPublicUrl, runtimeMode: 'local', logger: loggerFor('saml') }),
+      saml: composeSamlHandler({ ...runtime, logger: loggerFor('saml') }),
       scim: createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') }),
-      // Served by the intercept above; the route stays so that an unknown /_dev-idp path is not a 404 from "API Gateway".
-      'dev-idp': async () => json(404, { error: { code: 'not_found', message: 'unknown dev IdP page' } }),
+      'dev-idp': (event) => idp.value.handleEvent(event),
     };
 
     return {

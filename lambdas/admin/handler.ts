@@ -83,6 +83,10 @@ async function deployed(): Promise<ReturnType<typeof composeAdminHandler>> {
 
 /** The Lambda entry point. Composed on first use, so that importing this module has no side effect. */
 export const handler = async (event: HttpEvent, context?: unknown): Promise<HttpResult> => {
-  composed ??= deployed();
+  // A failed composition (e.g. SSM throttled) is not cached: the next request tries again.
+  composed ??= deployed().catch((error: unknown) => {
+    composed = undefined;
+    throw error;
+  });
   return (await composed)(event, context);
 };
