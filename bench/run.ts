@@ -3,6 +3,8 @@ import { cpus } from 'node:os';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { benchBundles } from './bundles';
 import { benchConsole } from './console';
+import { benchSaml } from './saml';
+import { benchScim } from './scim';
 import { benchStorage } from './storage';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -12,8 +14,10 @@ type Section = (endpoint: string) => Promise<unknown>;
 // Each section measures its figures against a baseline taken in the same run (shared machines are noisy).
 const sections: Record<string, Section> = {
   storage: (endpoint) => benchStorage(endpoint),
-  bundles: () => benchBundles(),
+  scim: (endpoint) => benchScim(endpoint),
+  saml: (endpoint) => benchSaml(endpoint),
   console: (endpoint) => benchConsole(endpoint),
+  bundles: () => benchBundles(),
 };
 
 async function main(): Promise<void> {
