@@ -14,13 +14,13 @@ import {
   del,
   mustNotExist,
   put,
-  queryAll,
   queryPage,
   transactWrite,
   update,
   versionIs,
   type DynamoContext,
   type TransactItem,
+  findThroughIndex,
 } from './operations';
 import { assertNextVersion } from './versions';
 
@@ -178,19 +178,13 @@ export class DynamoGroupRepository implements GroupRepository {
     return result.Item ? items.group.decode(result.Item) : undefined;
   }
 
-  private async findByIndexPrefix(tenantId: TenantId, prefix: string): Promise<Group[]> {
-    const entries = await queryAll(this.ctx, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.groupPartition(tenantId), ':prefix': prefix },
-      ConsistentRead: true,
-    });
-    if (entries.length === 0) return [];
-    const groups = await batchGet(
+  private findByIndexPrefix(tenantId: TenantId, prefix: string): Promise<Group[]> {
+    return findThroughIndex(
       this.ctx,
-      entries.map((entry) => keys.group(tenantId, items.groupIndex.decode(entry))),
-      true,
+      { partition: keys.groupPartition(tenantId), prefix },
+      (entry) => keys.group(tenantId, items.groupIndex.decode(entry)),
+      items.group.decode,
     );
-    return groups.map(items.group.decode).sort((a, b) => a.id.localeCompare(b.id));
   }
 }
 

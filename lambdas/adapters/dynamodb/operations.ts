@@ -223,6 +223,26 @@ export async function queryAll(ctx: DynamoContext, input: QueryInput, maxItems =
   return found;
 }
 
+/**
+ * Resolves lookup entries (`pk = partition, sk begins_with prefix`) to the items they point at, with
+ * strongly consistent reads: the lookup entries and the items are written in one transaction.
+ */
+export async function findThroughIndex<T extends { readonly id: string }>(
+  ctx: DynamoContext,
+  lookup: { readonly partition: string; readonly prefix: string },
+  targetKey: (entry: Item) => TableKey,
+  decode: (item: Item) => T,
+): Promise<T[]> {
+  const entries = await queryAll(ctx, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': lookup.partition, ':prefix': lookup.prefix },
+    ConsistentRead: true,
+  });
+  if (entries.length === 0) return [];
+  const found = await batchGet(ctx, entries.map(targetKey), true);
+  return found.map(decode).sort((a, b) => a.id.localeCompare(b.id));
+}
+
 export const MAX_PAGE_LIMIT = 1000;
 
 /** What a cursor must look like for one listing: checked on the way in, so a cursor cannot leave its listing. */

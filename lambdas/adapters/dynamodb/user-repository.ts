@@ -13,13 +13,13 @@ import {
   del,
   mustNotExist,
   put,
-  queryAll,
   queryPage,
   transactWrite,
   countersUpdate,
   versionIs,
   type DynamoContext,
   type TransactItem,
+  findThroughIndex,
 } from './operations';
 import { assertNextVersion } from './versions';
 
@@ -154,19 +154,13 @@ export class DynamoUserRepository implements UserRepository {
     return result.Item ? items.user.decode(result.Item) : undefined;
   }
 
-  private async findByIndexPrefix(tenantId: TenantId, prefix: string): Promise<User[]> {
-    const entries = await queryAll(this.ctx, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.userPartition(tenantId), ':prefix': prefix },
-      ConsistentRead: true,
-    });
-    if (entries.length === 0) return [];
-    const users = await batchGet(
+  private findByIndexPrefix(tenantId: TenantId, prefix: string): Promise<User[]> {
+    return findThroughIndex(
       this.ctx,
-      entries.map((entry) => keys.user(tenantId, items.userIndex.decode(entry))),
-      true,
+      { partition: keys.userPartition(tenantId), prefix },
+      (entry) => keys.user(tenantId, items.userIndex.decode(entry)),
+      items.user.decode,
     );
-    return users.map(items.user.decode).sort((a, b) => a.id.localeCompare(b.id));
   }
 }
 
