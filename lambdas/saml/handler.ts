@@ -20,7 +20,7 @@ import { bodyBytes, bodyText, cookie, correlationIdOf, method, path, type HttpEv
 import { clearCookie, html, json, redirect, setCookie, STRICT_CSP } from '../http/responses';
 import { testTicketKey } from './configuration';
 import { SamlLogin, SESSION_COOKIE, SESSION_TTL_SEC, safeRelay, sha256Hex, type LoginPurpose } from './login';
-import { cannotStartPage, dashboardPage, errorPage, logoutConfirmPage, postBindingPage, signedOutPage, signInPage, testResultPage } from './pages';
+import { adminContinuePage, cannotStartPage, dashboardPage, errorPage, logoutConfirmPage, postBindingPage, signedOutPage, signInPage, testResultPage } from './pages';
 import { SamlLoginError } from './saml-errors';
 import { buildSpMetadata } from './sp-metadata';
 import { SpKeyringProvider } from './sp-credentials';
@@ -67,6 +67,8 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
   const login = new SamlLogin({ ...deps, keyring, clock });
   const secure = deps.runtimeMode !== 'local';
   const sessionCookie = (value: string) => setCookie(SESSION_COOKIE, value, { secure, maxAgeSec: SESSION_TTL_SEC, sameSite: 'Lax' });
+
+  const adminBase = (): string => (deps.adminPublicUrl ?? '').replace(/\/+$/, '');
 
   const beginLogin = async (tenantId: string, purpose: LoginPurpose, ctx: RequestContext, relay?: string): Promise<HttpResult> => {
     if (purpose === 'admin' && !deps.adminPublicUrl) {
@@ -162,8 +164,8 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
         return { statusCode: 303, headers: { location: outcome.location, 'cache-control': 'no-store' }, cookies: [sessionCookie(outcome.cookieValue)] };
       }
       if (outcome.kind === 'admin-link') {
-        const admin = (deps.adminPublicUrl ?? '').replace(/\/+$/, '');
-        return { statusCode: 303, headers: { location: `${admin}/login?token=${encodeURIComponent(outcome.code)}`, 'cache-control': 'no-store' } };
+        // A page on our origin, not a redirect: see adminContinuePage (the IdP page's form-action binds redirects).
+        return html(200, adminContinuePage(`${adminBase()}/login?token=${encodeURIComponent(outcome.code)}`));
       }
       const passed = outcome.outcome.status === 'passed';
       ctx.log.info('saml test finished', { tenantId, passed, recorded: outcome.recorded });
@@ -172,6 +174,9 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
       if (!(error instanceof SamlLoginError)) throw error;
       ctx.log.warn('saml response refused', { tenantId, code: error.code });
       await login.recordFailure(asTenantId(tenantId), error, ctx.correlationId);
+      if (error.code === 'not-admin') {
+        return html(error.statusCode, errorPage('Not an administrator', error.message, ctx.correlationId, { href: `${adminBase()}/login`, label: 'Back to the admin console sign-in' }));
+      }
       return html(error.statusCode, errorPage('Sign-in failed', error.message, ctx.correlationId));
     }
   }

@@ -148,7 +148,7 @@ export class SamlLogin {
 
     if (request.purpose === 'admin') {
       const user = await lookup;
-      if (!user || !user.active || !user.isAdmin) throw new SamlLoginError('not-admin', 'Your account may not sign in to the admin console of this organisation.', [], 403);
+      if (!user || !user.active || !user.isAdmin) throw new SamlLoginError('not-admin', 'You signed in with SSO, but your account is not an administrator of this organisation’s admin console (or is deactivated). Ask an existing admin or your operator to make you one.', [], 403);
       const code = randomBytes(32).toString('base64url');
       await this.deps.ephemeral.put(`admin-link:${sha256Hex(code)}`, JSON.stringify({ tenantId, userId: user.id, email: emailOf(assertion), via: 'sso' }), new Date(now.getTime() + ADMIN_LINK_TTL_SEC * 1000));
       await this.record(tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `Admin console sign-in with SSO by ${emailOf(assertion)}`, correlationId);

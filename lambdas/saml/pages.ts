@@ -42,10 +42,24 @@ export function cannotStartPage(email?: string): string {
   );
 }
 
-export function errorPage(title: string, message: string, correlationId: string): string {
+export function errorPage(title: string, message: string, correlationId: string, back: { href: string; label: string } = { href: '/signin', label: 'Back to sign-in' }): string {
   return page(
     title,
-    `<h1>${e(title)}</h1><p>${e(message)}</p><p class="muted">If you ask for help, quote this reference: <code>${e(correlationId)}</code></p><p><a href="/signin">Back to sign-in</a></p>`,
+    `<h1>${e(title)}</h1><p>${e(message)}</p><p class="muted">If you ask for help, quote this reference: <code>${e(correlationId)}</code></p><p><a href="${e(back.href)}">${e(back.label)}</a></p>`,
+  );
+}
+
+/**
+ * After an admin's SSO login the ACS hands over to the console (another origin) with this page rather than
+ * a redirect: the IdP's auto-post page may restrict CSP form-action to the ACS origin, and browsers apply
+ * form-action to the whole redirect chain of that POST, so a 30x to the console would be blocked by a page
+ * we do not control (Okta's, the dev IdP's). A meta refresh (and the link, without it) is a new navigation
+ * started by this page of ours; our CSP does not restrict it. The page is no-store and sends no referrer.
+ */
+export function adminContinuePage(url: string): string {
+  return page(
+    'Continue to the admin console',
+    `<meta http-equiv="refresh" content="0;url=${e(url)}"><h1>Signed in</h1><p>Continuing to the admin console…</p><p><a id="continue" href="${e(url)}">Continue to the admin console</a></p>`,
   );
 }
 
