@@ -10,9 +10,9 @@ import type { ActivityLog } from '../core/activity/events';
 import type { GroupRepository, UserRepository } from '../core/identity/ports';
 import { displayNameOf, primaryEmail } from '../core/identity/user';
 import type { SecretStore } from '../core/secrets';
-import type { EphemeralStore, SessionStore } from '../core/sessions/ports';
+import type { EphemeralStore, SessionStore, SignInWriter } from '../core/sessions/ports';
 import type { TenantRepository } from '../core/tenancy/ports';
-import { emailDomain } from '../core/tenancy/tenant';
+import { emailDomain, type Tenant } from '../core/tenancy/tenant';
 import { EnvName } from '../http/env-names';
 import { loadEnv } from '../http/env';
 import { createLogger, type Logger } from '../http/logger';
@@ -24,6 +24,7 @@ import { adminContinuePage, cannotStartPage, dashboardPage, errorPage, logoutCon
 import { SamlLoginError } from './saml-errors';
 import { buildSpMetadata } from './sp-metadata';
 import { SpKeyringProvider } from './sp-credentials';
+import { TenantCache, TENANT_CACHE_MS } from './tenant-cache';
 import { spUrls } from './urls';
 
 /** The form body of an ACS POST may not exceed this (the SAMLResponse itself is bounded at 64 KB). */
@@ -47,6 +48,10 @@ export interface SamlHandlerDeps {
   readonly adminPublicUrl?: string;
   /** `local` (the twin): cookies without Secure, http metadata allowed. */
   readonly runtimeMode: 'local' | 'deployed';
+  /** How long sign-in paths may reuse a tenant item read by this container (tenant-cache.ts); 0 turns the cache off. @default 5000 */
+  readonly tenantCacheMs?: number;
+  /** A sign-in's writes in one transaction (createDynamoAdapters provides it); step by step when absent. */
+  readonly signIns?: SignInWriter;
 }
 
 type Route = (event: HttpEvent, ctx: RequestContext, params: string[]) => Promise<HttpResult>;
@@ -64,17 +69,19 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
   const clock = deps.clock ?? systemClock;
   const baseLogger = deps.logger ?? createLogger('saml', 'info');
   const keyring = new SpKeyringProvider(deps.secrets, deps.spSecretName, clock);
-  const login = new SamlLogin({ ...deps, keyring, clock });
+  const tenantCache = new TenantCache(deps.tenants, deps.tenantCacheMs ?? TENANT_CACHE_MS);
+  const login = new SamlLogin({ ...deps, keyring, clock, cachedTenants: tenantCache });
   const secure = deps.runtimeMode !== 'local';
   const sessionCookie = (value: string) => setCookie(SESSION_COOKIE, value, { secure, maxAgeSec: SESSION_TTL_SEC, sameSite: 'Lax' });
 
   const adminBase = (): string => (deps.adminPublicUrl ?? '').replace(/\/+$/, '');
 
-  const beginLogin = async (tenantId: string, purpose: LoginPurpose, ctx: RequestContext, relay?: string): Promise<HttpResult> => {
+  /** `tenant` is the item the caller already read (the sign-in page, Test SAML), else read here (through the cache). */
+  const beginLogin = async (tenantId: string, purpose: LoginPurpose, ctx: RequestContext, relay?: string, known?: Tenant): Promise<HttpResult> => {
     if (purpose === 'admin' && !deps.adminPublicUrl) {
       return html(404, errorPage('Admin sign-in with SSO unavailable', 'This deployment does not know the address of the admin console, so it cannot sign admins in with SSO. Use a one-time sign-in link instead.', ctx.correlationId));
     }
-    const tenant = TENANT_ID_PATTERN.test(tenantId) ? await deps.tenants.get(asTenantId(tenantId)) : undefined;
+    const tenant = known ?? (TENANT_ID_PATTERN.test(tenantId) ? await tenantCache.get(asTenantId(tenantId)) : undefined);
     const config = purpose === 'test' ? tenant?.sso.draft : tenant?.sso.active;
     if (!tenant || !config) return html(200, cannotStartPage());
     const start = await login.start(tenant, config, purpose, ctx.apiBaseUrl, relay);
@@ -98,7 +105,7 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
       'GET',
       /^\/saml\/([^/]+)\/metadata$/,
       async (_event, ctx, [tenantId]) => {
-        const tenant = TENANT_ID_PATTERN.test(tenantId!) ? await deps.tenants.get(asTenantId(tenantId!)) : undefined;
+        const tenant = TENANT_ID_PATTERN.test(tenantId!) ? await tenantCache.get(asTenantId(tenantId!)) : undefined;
         if (!tenant) return html(404, errorPage('Not found', 'There is no service provider at this address.', ctx.correlationId));
         const xml = buildSpMetadata(spUrls(ctx.apiBaseUrl, tenant.id), await keyring.get(), { authnRequestsSigned: Boolean(tenant.sso.active?.wantAuthnRequestsSigned ?? tenant.sso.draft?.wantAuthnRequestsSigned) });
         return { statusCode: 200, headers: { 'content-type': 'application/samlmetadata+xml; charset=utf-8', 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' }, body: xml };
@@ -123,11 +130,12 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
         if (!record || record.tenantId !== tenantId) {
           return html(400, errorPage('Test link not valid', 'This Test SAML link was already used or has expired. Start Test SAML again from the SSO settings.', ctx.correlationId));
         }
-        const tenant = await deps.tenants.get(asTenantId(tenantId!));
-        if (tenant?.sso.draft?.configId !== record.configId) {
+        // Test SAML reads the tenant item itself, never the cache: the draft was saved a moment ago.
+        const tenant = await tenantCache.fresh(asTenantId(tenantId!));
+        if (!tenant || tenant.sso.draft?.configId !== record.configId) {
           return html(409, errorPage('Draft changed', 'The draft configuration changed after this test was started. Start Test SAML again.', ctx.correlationId));
         }
-        return beginLogin(tenantId!, 'test', ctx);
+        return beginLogin(tenantId!, 'test', ctx, undefined, tenant);
       },
     ],
     ['POST', /^\/saml\/([^/]+)\/acs$/, async (event, ctx, [tenantId]) => acs(event, ctx, tenantId!)],
@@ -148,10 +156,10 @@ export function createSamlHandler(deps: SamlHandlerDeps): (event: HttpEvent) => 
     const email = rawEmail.trim().slice(0, 320);
     const domain = emailDomain(email);
     if (!domain) return html(400, signInPage({ email, message: 'Enter your work email address, like name@example.com.' }));
-    const tenant = await deps.tenants.findByDomain(domain);
+    const tenant = await tenantCache.findByDomain(domain);
     // Unknown domain and inactive SSO get the same page: the sign-in form must not reveal which organisations exist.
     if (!tenant || !tenant.sso.active) return html(200, cannotStartPage(email));
-    return beginLogin(tenant.id, 'login', ctx);
+    return beginLogin(tenant.id, 'login', ctx, undefined, tenant);
   }
 
   async function acs(event: HttpEvent, ctx: RequestContext, tenantId: string): Promise<HttpResult> {

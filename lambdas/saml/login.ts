@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { ActivityLog } from '../core/activity/events';
+import type { ActivityEvent, ActivityLog } from '../core/activity/events';
 import type { Clock } from '../core/clock';
 import { ConflictError, PreconditionFailedError } from '../core/errors';
 import type { TenantId } from '../core/ids';
 import { asUserId } from '../core/ids';
 import type { GroupRepository, UserRepository } from '../core/identity/ports';
 import { normaliseEmail, type User } from '../core/identity/user';
-import type { EphemeralStore, SessionStore } from '../core/sessions/ports';
+import type { EphemeralStore, SessionStore, SignInRecord, SignInWriter } from '../core/sessions/ports';
 import type { TenantRepository } from '../core/tenancy/ports';
 import { UPGRADE_REQUIRED_MESSAGE, type IdpConfig, type SamlProblem, type SamlTestOutcome, type Tenant } from '../core/tenancy/tenant';
 import { SamlConfiguration } from './configuration';
@@ -48,6 +48,10 @@ export interface SamlLoginDeps {
   readonly sessions: SessionStore;
   readonly ephemeral: EphemeralStore;
   readonly activity: ActivityLog;
+  /** A sign-in's replay marker, session or console grant, and events, all or none (one transaction on DynamoDB). */
+  readonly signIns?: SignInWriter;
+  /** Tenant reads of the ACS for sign-ins (a short per-container cache, tenant-cache.ts); Test SAML reads `tenants`. */
+  readonly cachedTenants?: Pick<TenantRepository, 'get'>;
   readonly keyring: SpKeyringProvider;
   readonly clock: Clock;
   readonly runtimeMode: 'local' | 'deployed';
@@ -83,7 +87,7 @@ export class SamlLogin {
   async consume(tenantId: TenantId, samlResponse: string | undefined, apiBaseUrl: string, correlationId: string): Promise<AcsOutcome> {
     const xml = decodeSamlResponse(samlResponse);
     // The tenant read overlaps with the structural checks (CPU); nothing is trusted before both are done.
-    const tenantRead = this.deps.tenants.get(tenantId);
+    const tenantRead = (this.deps.cachedTenants ?? this.deps.tenants).get(tenantId);
     tenantRead.catch(() => undefined);
     const keyring = await this.deps.keyring.get();
     let guarded: GuardedResponse;
@@ -92,14 +96,14 @@ export class SamlLogin {
     } catch (error) {
       // A structural refusal (e.g. a SHA-1 signature) during Test SAML is a finding to report, not only an error.
       if (error instanceof SamlLoginError) {
-        const test = await this.failedTestFromRefusal(tenantId, xml, error, apiBaseUrl, tenantRead);
+        const test = await this.failedTestFromRefusal(tenantId, xml, error, apiBaseUrl);
         if (test) return test;
       }
       throw error;
     }
     const requestRead = guarded.inResponseTo !== undefined ? this.deps.ephemeral.take(requestKey(guarded.inResponseTo)) : Promise.resolve(undefined);
     requestRead.catch(() => undefined);
-    const tenant = await tenantRead;
+    let tenant = await tenantRead;
     if (!tenant) throw new SamlLoginError('unknown-tenant', 'This sign-in address is not known.', [], 404);
 
     let request: StoredRequest;
@@ -118,6 +122,9 @@ export class SamlLogin {
     const urls = spUrls(apiBaseUrl, tenantId);
     const now = this.deps.clock.now();
     if (request.purpose === 'test') {
+      // Test SAML acts on the draft the admin just saved: never on a cached tenant item.
+      if (this.deps.cachedTenants) tenant = await this.deps.tenants.get(tenantId);
+      if (!tenant) throw new SamlLoginError('unknown-tenant', 'This sign-in address is not known.', [], 404);
       const draft = tenant.sso.draft;
       if (!draft || draft.configId !== request.configId) throw new SamlLoginError('draft-changed', 'The draft configuration changed while this test was running. Start Test SAML again.', [], 409);
       const context = { idp: draft, spEntityId: urls.spEntityId, acsUrl: urls.acsUrl, clockSkewSec: tenant.sso.clockSkewSec, now };
@@ -141,45 +148,75 @@ export class SamlLogin {
     if (!active) throw new SamlLoginError('sso-not-active', 'Single sign-on is not active for this organisation.', [], 403);
     const assertion = await validateResponse(guarded, { idp: active, spEntityId: urls.spEntityId, acsUrl: urls.acsUrl, clockSkewSec: tenant.sso.clockSkewSec, requestId: guarded.inResponseTo, now });
     if (tenant.plan === 'trial' && tenant.scim.enabled) throw new SamlLoginError('plan-required', UPGRADE_REQUIRED_MESSAGE, [], 403);
-    // The replay check and the user lookup are independent reads/writes: run them together; a replay still wins.
-    const lookup = this.findUser(tenant, assertion);
-    lookup.catch(() => undefined);
-    await this.rememberAssertion(tenantId, assertion);
+    const claim = { key: assertionKey(tenantId, assertion.assertionId), value: '1', expiresAt: assertion.validUntil };
+    const email = emailOf(assertion);
+    let user: User;
+    try {
+      const found = await this.findUser(tenant, assertion);
+      if (request.purpose === 'admin') {
+        if (!found || !found.active || !found.isAdmin) throw new SamlLoginError('not-admin', 'You signed in with SSO, but your account is not an administrator of this organisation’s admin console (or is deactivated). Ask an existing admin or your operator to make you one.', [], 403);
+        user = found;
+      } else {
+        user = await this.provision(tenant, assertion, found);
+      }
+    } catch (error) {
+      // A refused assertion is spent too (and a replay of one says so): the marker alone, off the hot path.
+      if (error instanceof SamlLoginError) await this.rememberAssertion(tenantId, assertion);
+      throw error;
+    }
 
     if (request.purpose === 'admin') {
-      const user = await lookup;
-      if (!user || !user.active || !user.isAdmin) throw new SamlLoginError('not-admin', 'You signed in with SSO, but your account is not an administrator of this organisation’s admin console (or is deactivated). Ask an existing admin or your operator to make you one.', [], 403);
       const code = randomBytes(32).toString('base64url');
-      await this.deps.ephemeral.put(`admin-link:${sha256Hex(code)}`, JSON.stringify({ tenantId, userId: user.id, email: emailOf(assertion), via: 'sso' }), new Date(now.getTime() + ADMIN_LINK_TTL_SEC * 1000));
-      await this.record(tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `Admin console sign-in with SSO by ${emailOf(assertion)}`, correlationId);
+      await this.commit({
+        claim,
+        grant: { key: `admin-link:${sha256Hex(code)}`, value: JSON.stringify({ tenantId, userId: user.id, email, via: 'sso' }), expiresAt: new Date(now.getTime() + ADMIN_LINK_TTL_SEC * 1000) },
+        events: [this.event(tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `Admin console sign-in with SSO by ${email}`, correlationId)],
+      });
       return { kind: 'admin-link', code, tenant, user };
     }
 
-    const user = await this.provision(tenant, assertion, await lookup);
     const cookieValue = randomBytes(32).toString('base64url');
-    const sessionWrite = this.deps.sessions.put({
-      sessionHash: sha256Hex(cookieValue),
-      tenantId: tenant.id,
-      userId: user.id,
-      kind: 'app',
-      createdAt: now.toISOString(),
-      lastSeenAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + SESSION_TTL_SEC * 1000).toISOString(),
-      attributes: { idp: assertion.issuer, ...(assertion.sessionIndex ? { sessionIndex: assertion.sessionIndex } : {}), initiatedBy: guarded.inResponseTo ? 'sp' : 'idp' },
+    // The replay marker, the session and the event in one transaction: a replay fails the marker's condition and writes nothing.
+    await this.commit({
+      claim,
+      session: {
+        sessionHash: sha256Hex(cookieValue),
+        tenantId: tenant.id,
+        userId: user.id,
+        kind: 'app',
+        createdAt: now.toISOString(),
+        lastSeenAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + SESSION_TTL_SEC * 1000).toISOString(),
+        attributes: { idp: assertion.issuer, ...(assertion.sessionIndex ? { sessionIndex: assertion.sessionIndex } : {}), initiatedBy: guarded.inResponseTo ? 'sp' : 'idp' },
+      },
+      events: [this.event(tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `${email ?? user.userName} signed in with SSO (${guarded.inResponseTo ? 'SP-initiated' : 'IdP-initiated'})`, correlationId)],
     });
-    await Promise.all([
-      sessionWrite,
-      this.record(tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `${emailOf(assertion) ?? user.userName} signed in with SSO (${guarded.inResponseTo ? 'SP-initiated' : 'IdP-initiated'})`, correlationId),
-    ]);
     return { kind: 'session', cookieValue, location: safeRelay(request.relay) ?? '/dashboard', user, tenant };
   }
 
-  private async failedTestFromRefusal(tenantId: TenantId, xml: string, error: SamlLoginError, apiBaseUrl: string, tenantRead: Promise<Tenant | undefined>): Promise<AcsOutcome | undefined> {
+  /** Writes a sign-in through the SignInWriter port (atomic), or step by step when none is wired; a taken claim is a replay. */
+  private async commit(record: SignInRecord): Promise<void> {
+    let fresh: boolean;
+    if (this.deps.signIns) fresh = await this.deps.signIns.commit(record);
+    else {
+      fresh = await this.deps.ephemeral.putIfAbsent(record.claim.key, record.claim.value, record.claim.expiresAt);
+      if (fresh) {
+        await Promise.all([
+          record.session ? this.deps.sessions.put(record.session) : undefined,
+          record.grant ? this.deps.ephemeral.put(record.grant.key, record.grant.value, record.grant.expiresAt) : undefined,
+          ...record.events.map((event) => this.deps.activity.record(event)),
+        ]);
+      }
+    }
+    if (!fresh) throw new SamlLoginError('replayed', 'This sign-in response was already used. Please sign in again.');
+  }
+
+  private async failedTestFromRefusal(tenantId: TenantId, xml: string, error: SamlLoginError, apiBaseUrl: string): Promise<AcsOutcome | undefined> {
     const requestId = requestIdOf(xml);
     if (!requestId) return undefined;
     const stored = await this.deps.ephemeral.take(requestKey(requestId));
     const request = stored ? (JSON.parse(stored) as StoredRequest) : undefined;
-    const tenant = await tenantRead;
+    const tenant = request?.purpose === 'test' ? await this.deps.tenants.get(tenantId) : undefined;
     if (!tenant || request?.purpose !== 'test' || request.tenantId !== tenantId || tenant.sso.draft?.configId !== request.configId) return undefined;
     const outcome: SamlTestOutcome = { status: 'failed', at: this.deps.clock.now().toISOString(), problems: error.problems.length ? error.problems : [{ code: error.code, message: error.message }] };
     const recorded = await new SamlConfiguration({ tenants: this.deps.tenants, ephemeral: this.deps.ephemeral, activity: this.deps.activity, clock: this.deps.clock, apiBaseUrl, runtimeMode: this.deps.runtimeMode }).recordTestOutcome(tenantId, request.configId, outcome);
@@ -254,7 +291,11 @@ export class SamlLogin {
   }
 
   private async record(tenantId: TenantId, type: string, actor: string, target: string | undefined, summary: string, correlationId?: string): Promise<void> {
-    await this.deps.activity.record({ tenantId, id: randomUUID(), at: this.deps.clock.now().toISOString(), category: type.startsWith('login') ? 'sign-in' : 'provisioning', type, actor, ...(target ? { target } : {}), summary: summary.slice(0, 500), ...(correlationId ? { correlationId } : {}) });
+    await this.deps.activity.record(this.event(tenantId, type, actor, target, summary, correlationId));
+  }
+
+  private event(tenantId: TenantId, type: string, actor: string, target: string | undefined, summary: string, correlationId?: string): ActivityEvent {
+    return { tenantId, id: randomUUID(), at: this.deps.clock.now().toISOString(), category: type.startsWith('login') ? 'sign-in' : 'provisioning', type, actor, ...(target ? { target } : {}), summary: summary.slice(0, 500), ...(correlationId ? { correlationId } : {}) };
   }
 }
 

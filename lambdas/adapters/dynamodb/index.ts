@@ -6,6 +6,7 @@ import { DynamoMemberships, type PurgeReport } from './memberships';
 import type { DocumentSender, DynamoContext } from './operations';
 import { DynamoScimTokenRepository } from './scim-token-repository';
 import { DynamoSessionStore } from './session-store';
+import { DynamoSignInWriter } from './sign-in-writer';
 import { DynamoTenantRepository } from './tenant-repository';
 import { DynamoUserRepository } from './user-repository';
 
@@ -17,6 +18,8 @@ export interface DynamoAdapters {
   readonly sessions: DynamoSessionStore;
   readonly ephemeral: DynamoEphemeralStore;
   readonly activity: DynamoActivityLog;
+  /** A sign-in's replay marker, session and events in one transaction. */
+  readonly signIns: DynamoSignInWriter;
   /**
    * Finishes membership purges that deletes left behind (a group larger than a request's budget,
    * a request that died). For a schedule or an idle moment; safe alongside requests.
@@ -40,6 +43,7 @@ export function createDynamoAdapters(opts: { db: DocumentSender; tableName: stri
     sessions: new DynamoSessionStore(ctx),
     ephemeral: new DynamoEphemeralStore(ctx),
     activity: new DynamoActivityLog(ctx),
+    signIns: new DynamoSignInWriter(ctx),
     purgePendingGroupMemberships: (maxItems) => groups.purgePendingGroupMemberships(maxItems),
   };
 }

@@ -1,3 +1,4 @@
+import type { ActivityEvent } from '../activity/events';
 import type { TenantId, UserId } from '../ids';
 
 export interface Session {
@@ -38,4 +39,29 @@ export interface EphemeralStore {
   /** Reads and deletes in one atomic step: a second take of the same key gets undefined. */
   take(key: string): Promise<string | undefined>;
   delete(key: string): Promise<void>;
+}
+
+/** A short-lived value as EphemeralStore holds it. */
+export interface EphemeralEntry {
+  readonly key: string;
+  readonly value: string;
+  readonly expiresAt: Date;
+}
+
+/** The writes that complete one sign-in; all of them happen, or none. */
+export interface SignInRecord {
+  /**
+   * A single-use key claimed like EphemeralStore.putIfAbsent (e.g. `saml-assertion:<tenant>:<id>`): when it is
+   * taken and not expired (a replay), nothing at all is written.
+   */
+  readonly claim: EphemeralEntry;
+  readonly session?: Session;
+  /** E.g. the `admin-link:<hash>` grant an admin's SSO login hands to the console. */
+  readonly grant?: EphemeralEntry;
+  readonly events: readonly ActivityEvent[];
+}
+
+export interface SignInWriter {
+  /** Writes the record atomically; false (and nothing written) when the claim was already taken. */
+  commit(record: SignInRecord): Promise<boolean>;
 }
