@@ -21,7 +21,6 @@ export type { AdminHandlerDeps, SurfaceHandler } from './admin-handler';
 export const adminEnvSchema = z.object({
   [EnvName.tableName]: z.string().min(1),
   [EnvName.scimTokenSecretPrefix]: z.string().min(1),
-  [EnvName.spKeySecretName]: z.string().min(1).optional(),
   [EnvName.publicBaseUrl]: z.string().url().optional(),
   [EnvName.adminPublicUrl]: z.string().url().optional(),
   [EnvName.adminPublicUrlParameter]: z.string().min(1).optional(),
@@ -36,7 +35,6 @@ export interface AdminRuntime {
   readonly tableName: string;
   readonly secrets: SecretStore;
   readonly scimTokenSecretPrefix: string;
-  readonly spKeySecretName?: string;
   readonly publicBaseUrl?: string;
   readonly adminPublicUrl?: string;
   readonly runtimeMode: 'deployed' | 'local';
@@ -73,7 +71,6 @@ async function deployed(): Promise<ReturnType<typeof composeAdminHandler>> {
     tableName: env[EnvName.tableName],
     secrets: new SecretsManagerSecretStore(new SecretsManagerClient({})),
     scimTokenSecretPrefix: env[EnvName.scimTokenSecretPrefix],
-    spKeySecretName: env[EnvName.spKeySecretName],
     publicBaseUrl: env[EnvName.publicBaseUrl],
     adminPublicUrl: adminPublicUrl?.replace(/\/+$/, ''),
     runtimeMode: env[EnvName.runtimeMode],

@@ -1,7 +1,6 @@
 import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
@@ -14,9 +13,6 @@ import type { SurfaceFunctionOptions } from './surface-options';
 export interface AdminApiProps extends SurfaceFunctionOptions {
   readonly table: IdentityTable;
   readonly tokenSecrets: ScimTokenSecrets;
-  /** Read-only: the console shows the SP certificate(s), which live in the same secret as the key. */
-  readonly spCredentialSecret: ISecret;
-  readonly spCredentialSecretName: string;
   /** e.g. `/natoma-sso/prod/admin-console-url`. */
   readonly consoleUrlParameterName: string;
 }
@@ -54,14 +50,12 @@ export class AdminApi extends Construct {
         ...props.environment,
         [EnvName.tableName]: props.table.table.tableName,
         [EnvName.scimTokenSecretPrefix]: props.tokenSecrets.namePrefix,
-        [EnvName.spKeySecretName]: props.spCredentialSecretName,
         // Its own console URL in env would be a cycle (function → alias URL → alias → version → function).
         [EnvName.adminPublicUrlParameter]: props.consoleUrlParameterName,
       },
     });
     props.table.grantItemReadWrite(this.handler);
     props.tokenSecrets.grantManage(this.handler.executionRole);
-    props.spCredentialSecret.grantRead(this.handler);
 
     this.operatorUrl = this.handler.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
     // A caller of an AWS_IAM Function URL needs both actions; the conditions keep them to the URL.

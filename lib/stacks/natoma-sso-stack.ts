@@ -65,8 +65,6 @@ export class NatomaSsoStack extends Stack {
       ...surface,
       table: identity,
       tokenSecrets,
-      spCredentialSecret: spCredential.secret,
-      spCredentialSecretName: spCredential.secretName,
       consoleUrlParameterName: `/natoma-sso/${stageName}/admin-console-url`,
     });
     const saml = new SamlEndpoints(this, 'Saml', {

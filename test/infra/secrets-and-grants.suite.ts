@@ -40,10 +40,8 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
     expect(variables(functionId(template, /^natoma-sso SAML SP/))).not.toHaveProperty('SCIM_TOKEN_SECRET_PREFIX');
     expect(variables(functionId(template, /SCIM 2\.0 server/))).toMatchObject({ SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/` });
     expect(variables(functionId(template, /SCIM 2\.0 server/))).not.toHaveProperty('SP_KEY_SECRET_NAME');
-    expect(variables(functionId(template, /natoma-sso admin/))).toMatchObject({
-      SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/`,
-      SP_KEY_SECRET_NAME: `natoma-sso/${stageName}/sp-credential`,
-    });
+    expect(variables(functionId(template, /natoma-sso admin/))).toMatchObject({ SCIM_TOKEN_SECRET_PREFIX: `natoma-sso/${stageName}/scim-tokens/` });
+    expect(variables(functionId(template, /natoma-sso admin/))).not.toHaveProperty('SP_KEY_SECRET_NAME');
   });
 
   it('lets the SAML Lambda read the SP secret and write no secret at all', () => {
@@ -61,14 +59,13 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
     expect(JSON.stringify(scim)).not.toContain(spSecretId);
   });
 
-  it('lets the admin Lambda manage token hash secrets under the prefix and only read the SP secret', () => {
+  it('lets the admin Lambda manage token hash secrets under the prefix and never touch the SP secret', () => {
     const tokenStatements = admin.filter((statement) => JSON.stringify(statement.Resource).includes('scim-tokens'));
     expect(tokenStatements).toHaveLength(1);
     expect(JSON.stringify(tokenStatements[0]!.Resource)).toContain(`natoma-sso/${stageName}/scim-tokens/*`);
     expect(actionsOf(tokenStatements).sort()).toEqual([...MANAGE_ACTIONS].sort());
-    // The console shows the SP certificate(s); they share a secret with the key, so: read, never write.
-    const spStatements = admin.filter((statement) => JSON.stringify(statement.Resource).includes(spSecretId));
-    expect(actionsOf(spStatements).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    // The console takes the SP certificates from the published SP metadata, never from the key's secret.
+    expect(JSON.stringify(admin)).not.toContain(spSecretId);
   });
 
   it('publishes the console origin in SSM for the admin Lambda, which cannot reference its own URL', () => {

@@ -57,24 +57,24 @@ export function consoleApi(deps: ConsoleDeps, clock: Clock) {
       case 'GET /session':
         return json(200, { tenantId, userId: admin.user.id, email: admin.session.attributes?.email ?? primaryEmail(admin.user), expiresAt: admin.session.expiresAt });
       case 'GET /sso':
-        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(), clock.now()));
+        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(tenantId), clock.now()));
       case 'PUT /sso/metadata': {
         const body = parseBody(event, metadataBody, 'Enter the IdP metadata URL or paste its XML.');
         await deps.sso.setMetadata(tenantId, body, actor);
-        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(), clock.now()));
+        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(tenantId), clock.now()));
       }
       case 'POST /sso/test':
         return json(200, await deps.sso.startTest(tenantId, actor));
       case 'POST /sso/activate':
         await deps.sso.activate(tenantId, actor);
-        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(), clock.now()));
+        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(tenantId), clock.now()));
       case 'POST /sso/rollback':
         await deps.sso.rollback(tenantId, actor);
-        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(), clock.now()));
+        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(tenantId), clock.now()));
       case 'PATCH /sso/settings': {
         const body = parseBody(event, settingsBody);
         await deps.sso.updateSettings(tenantId, body, actor);
-        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(), clock.now()));
+        return json(200, ssoView(await tenant(), urls, await deps.sso.spCertificates(tenantId), clock.now()));
       }
       case 'GET /scim':
         return json(200, scimView(await tenant(), urls, await deps.scim.listTokens(tenantId)));

@@ -11,10 +11,10 @@ import type { Logger } from '../../http/logger';
 import { bodyText, type HttpEvent, type HttpResult } from '../../http/request';
 import { json } from '../../http/responses';
 import { SamlConfiguration } from '../../saml/configuration';
-import { SpKeyringProvider } from '../../saml/sp-credentials';
 import type { Route } from '../router';
 import { createConsole } from './index';
 import { issueConsoleLink } from './links';
+import { PublishedSpCertificates } from './published-sp-certificates';
 import type { ConsoleDeps, ConsoleScimService, ConsoleSsoService, ConsoleUrls } from './ports';
 
 export interface ConsoleRuntime {
@@ -27,7 +27,6 @@ export interface ConsoleRuntime {
   readonly scimTokens: ScimTokenRepository;
   readonly secrets: SecretStore;
   readonly scimTokenSecretPrefix: string;
-  readonly spKeySecretName?: string;
   /** PUBLIC_BASE_URL; when absent, derived from the request's domain. */
   readonly publicBaseUrl?: string;
   /** ADMIN_PUBLIC_URL; when absent, derived from the request's domain. */
@@ -51,7 +50,6 @@ export function consoleUrls(runtime: Pick<ConsoleRuntime, 'publicBaseUrl' | 'adm
 export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
   const clock = runtime.clock ?? systemClock;
   const urlsOf = consoleUrls(runtime);
-  const keyring = runtime.spKeySecretName ? new SpKeyringProvider(runtime.secrets, runtime.spKeySecretName, clock) : undefined;
   // The admin Lambda cannot see the API's domain: PUBLIC_BASE_URL is set wherever Test SAML must work.
   const saml = new SamlConfiguration({
     tenants: runtime.tenants,
@@ -62,6 +60,7 @@ export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
     runtimeMode: runtime.runtimeMode,
   });
   const samlConfiguration = () => saml;
+  const spCertificates = runtime.publicBaseUrl ? new PublishedSpCertificates(trim(runtime.publicBaseUrl), clock) : undefined;
 
   const sso: ConsoleSsoService = {
     setMetadata: async (tenantId, source, actor) => {
@@ -77,11 +76,7 @@ export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
     updateSettings: async (tenantId, settings, actor) => {
       await samlConfiguration().updateSettings(tenantId, settings, actor);
     },
-    spCertificates: async () => {
-      if (!keyring) return [];
-      const ring = await keyring.get();
-      return [ring.current.certificatePem, ...(ring.next ? [ring.next.certificatePem] : [])];
-    },
+    spCertificates: async (tenantId) => (spCertificates ? spCertificates.forTenant(tenantId) : []),
   };
   const tokenDeps = { tenants: runtime.tenants, scimTokens: runtime.scimTokens, secrets: runtime.secrets, activity: runtime.activity, clock, secretPrefix: runtime.scimTokenSecretPrefix };
   const scim: ConsoleScimService = {

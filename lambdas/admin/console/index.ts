@@ -156,7 +156,7 @@ export function createConsole(deps: ConsoleDeps): (event: HttpEvent) => Promise<
       case '/':
         return redirect('/sso');
       case '/sso':
-        return page(200, ssoPage(chrome, ssoView(tenant, urls, await deps.sso.spCertificates(), now)));
+        return page(200, ssoPage(chrome, ssoView(tenant, urls, await deps.sso.spCertificates(tenant.id), now)));
       case '/scim':
         return page(200, scimPage(chrome, scimView(tenant, urls, await deps.scim.listTokens(tenant.id))));
       case '/plan':

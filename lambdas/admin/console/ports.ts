@@ -23,8 +23,8 @@ export interface ConsoleSsoService {
   activate(tenantId: TenantId, actor: Actor): Promise<void>;
   rollback(tenantId: TenantId, actor: Actor): Promise<void>;
   updateSettings(tenantId: TenantId, settings: { allowIdpInitiated?: boolean; jitProvisioning?: boolean }, actor: Actor): Promise<void>;
-  /** The SP certificates published in the metadata (two during a key rollover), PEM. */
-  spCertificates(): Promise<string[]>;
+  /** The SP certificates published in the metadata (two during a key rollover). */
+  spCertificates(tenantId: TenantId): Promise<string[]>;
 }
 
 /** The SCIM enablement and token use cases the console calls. */
