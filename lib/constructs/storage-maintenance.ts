@@ -11,10 +11,15 @@ import type { SurfaceFunctionOptions } from './surface-options';
  * What finishing purges does (lambdas/adapters/dynamodb/memberships.ts): Query the PURGE partition,
  * a deleted group's membership partition and, for a deleted user, gsi1; BatchWriteItem deletes of
  * memberships; DeleteItem of markers and memberships; transactions of a membership Delete plus a
- * group-count Update (authorised as DeleteItem and UpdateItem). No reads of users, no Put, no Scan.
+ * group-count Update (authorised as DeleteItem and UpdateItem).
+ * What the IdP metadata refresh does (lambdas/saml/metadata-refresh.ts): Query gsi1 for the tenant
+ * list; GetItem of refresh markers and of a tenant before its replace; PutItem of markers, activity
+ * events and the tenant (a one-item transaction). No BatchGetItem, no Scan.
  */
 export const MAINTENANCE_ITEM_ACTIONS = [
   'dynamodb:Query',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
   'dynamodb:UpdateItem',
@@ -43,7 +48,7 @@ export class StorageMaintenance extends Construct {
     }
     this.handler = new AppFunction(this, 'Handler', {
       entry: lambdaEntry(lambdaSources.maintenance),
-      description: 'natoma-sso maintenance: finishes pending group-membership purges',
+      description: 'natoma-sso maintenance: finishes pending group-membership purges, refreshes IdP metadata',
       // Waits on DynamoDB round trips and holds one page of keys at a time: no need for more CPU.
       memorySize: 256,
       // One run per period at most; the handler stops 20 s before this and the next run continues.
@@ -54,6 +59,8 @@ export class StorageMaintenance extends Construct {
       environment: {
         [EnvName.logLevel]: props.logLevel,
         [EnvName.tableName]: props.table.table.tableName,
+        // The IdP metadata refresh fetches https only, from public addresses.
+        [EnvName.runtimeMode]: 'deployed',
       },
     });
     props.table.grantItemActions(this.handler, MAINTENANCE_ITEM_ACTIONS);
@@ -61,7 +68,7 @@ export class StorageMaintenance extends Construct {
     this.handler.configureAsyncInvoke({ retryAttempts: 0 });
 
     this.rule = new Rule(this, 'Schedule', {
-      description: 'Starts the natoma-sso maintenance Lambda (pending membership purges)',
+      description: 'Starts the natoma-sso maintenance Lambda (pending membership purges, IdP metadata refresh)',
       schedule: Schedule.rate(props.rate),
     });
     this.rule.addTarget(new LambdaFunction(this.handler, { retryAttempts: 2, maxEventAge: props.rate }));

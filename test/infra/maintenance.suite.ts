@@ -26,6 +26,7 @@ describe.each(['dev', 'prod'] as const)('storage maintenance (%s)', (stageName) 
       NODE_OPTIONS: '--enable-source-maps',
       LOG_LEVEL: stages[stageName].logLevel,
       TABLE_NAME: { Ref: expect.stringMatching(/^IdentityTable/) },
+      RUNTIME_MODE: 'deployed',
     });
   });
 
@@ -60,8 +61,9 @@ describe.each(['dev', 'prod'] as const)('storage maintenance (%s)', (stageName) 
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: maintenanceId }, MaximumRetryAttempts: 0 });
   });
 
-  it('may only query, batch-delete, delete and update items: no reads of items, no Put, no Scan', () => {
+  it('may only query, get, put, batch-delete, delete and update items: no BatchGetItem, no Scan', () => {
     expect(actionsOf(dynamo).sort()).toEqual([...MAINTENANCE_ITEM_ACTIONS].sort());
+    expect([...MAINTENANCE_ITEM_ACTIONS].sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     const query = dynamo.find((statement) => actionsOf([statement]).includes('dynamodb:Query'))!;
     expect(actionsOf([query])).toEqual(['dynamodb:Query']);
     expect(JSON.stringify(query.Resource)).toContain('/index/gsi1');
