@@ -1,28 +1,7 @@
-import type { TenantId } from '../core/ids';
 import type { Tenant } from '../core/tenancy/tenant';
+import { tenantUrls } from '../saml/urls';
 
-/** The URLs a tenant admin copies into Okta (docs/architecture.md). */
-export interface TenantUrls {
-  readonly spEntityId: string;
-  readonly spMetadataUrl: string;
-  readonly acsUrl: string;
-  readonly signInUrl: string;
-  readonly initiateLoginUrl: string;
-  readonly scimBaseUrl: string;
-}
-
-export function tenantUrls(apiBaseUrl: string, tenantId: TenantId): TenantUrls {
-  const api = apiBaseUrl.replace(/\/+$/, '');
-  const metadata = `${api}/saml/${tenantId}/metadata`;
-  return {
-    spEntityId: metadata,
-    spMetadataUrl: metadata,
-    acsUrl: `${api}/saml/${tenantId}/acs`,
-    signInUrl: `${api}/signin`,
-    initiateLoginUrl: `${api}/saml/${tenantId}/login`,
-    scimBaseUrl: `${api}/scim/v2/${tenantId}`,
-  };
-}
+export { tenantUrls, type TenantUrls } from '../saml/urls';
 
 export type SsoState = 'not-configured' | 'draft' | 'active' | 'active-with-draft';
 

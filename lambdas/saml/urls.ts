@@ -20,3 +20,12 @@ export function spUrls(apiBaseUrl: string, tenantId: TenantId | string): SpUrls 
     initiateLoginUrl: `${api}/saml/${tenantId}/login`,
   };
 }
+
+/** Every URL of a tenant that an admin copies: the SP's, plus the SCIM base URL Okta provisions into. */
+export interface TenantUrls extends SpUrls {
+  readonly scimBaseUrl: string;
+}
+
+export function tenantUrls(apiBaseUrl: string, tenantId: TenantId | string): TenantUrls {
+  return { ...spUrls(apiBaseUrl, tenantId), scimBaseUrl: `${apiBaseUrl.replace(/\/+$/, '')}/scim/v2/${tenantId}` };
+}

@@ -3,6 +3,7 @@ import type { ScimTokenRecord, } from '../../core/tenancy/ports';
 import type { IdpConfig, SamlTestOutcome, Tenant } from '../../core/tenancy/tenant';
 import { isSamlActive, UPGRADE_REQUIRED_MESSAGE } from '../../core/tenancy/tenant';
 import type { ConsoleUrls } from './ports';
+import { tenantUrls } from '../../saml/urls';
 
 /** A certificate as an admin needs to see it: who it names, until when, and a fingerprint to compare. */
 export interface CertificateView {
@@ -100,19 +101,9 @@ function idpView(config: IdpConfig, now: Date): IdpConfigView {
   };
 }
 
-export function spUrls(api: string, tenantId: string) {
-  return {
-    spEntityId: `${api}/saml/${tenantId}/metadata`,
-    spMetadataUrl: `${api}/saml/${tenantId}/metadata`,
-    acsUrl: `${api}/saml/${tenantId}/acs`,
-    signInUrl: `${api}/signin`,
-    initiateLoginUrl: `${api}/saml/${tenantId}/login`,
-    scimBaseUrl: `${api}/scim/v2/${tenantId}`,
-  };
-}
 
 export function ssoView(tenant: Tenant, urls: ConsoleUrls, spCertificates: string[], now: Date): SsoView {
-  const sp = spUrls(urls.api, tenant.id);
+  const sp = tenantUrls(urls.api, tenant.id);
   const draft = tenant.sso.draft;
   const blocked = tenant.plan === 'trial' && tenant.scim.enabled ? UPGRADE_REQUIRED_MESSAGE : undefined;
   return {
@@ -140,7 +131,7 @@ export function scimView(tenant: Tenant, urls: ConsoleUrls, tokens: ScimTokenRec
     plan: tenant.plan,
     enabled: tenant.scim.enabled,
     enabledAt: tenant.scim.enabledAt,
-    baseUrl: spUrls(urls.api, tenant.id).scimBaseUrl,
+    baseUrl: tenantUrls(urls.api, tenant.id).scimBaseUrl,
     tokens: [...tokens]
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .map(({ tokenId, hint, createdAt, lastUsedAt }) => ({ tokenId, hint, createdAt, lastUsedAt })),
