@@ -53,6 +53,24 @@ export interface ListQuery {
 const WRITE_ATTEMPTS = 10;
 /** Jittered pause before re-reading after losing a version race, so that racers spread out. */
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+
+/**
+ * One versioned write. When another writer got there first, the caller re-reads and recomputes
+ * ('retry'), unless If-Match pinned the version or the attempts ran out: then the client gets 412.
+ */
+async function versionedWrite(write: () => Promise<void>, ifMatch: string | undefined, attempt: number): Promise<'written' | 'retry'> {
+  try {
+    await write();
+    return 'written';
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+    if (ifMatch === undefined && attempt < WRITE_ATTEMPTS) {
+      await backoff(attempt);
+      return 'retry';
+    }
+    throw new ScimError(412, undefined, error.message, { cause: error });
+  }
+}
 const MAX_MEMBER_REFS_IN_FILTER = 10;
 
 function parseIntParam(name: string, value: string | undefined): number | undefined {
@@ -160,16 +178,7 @@ export class ScimService {
         return this.userResponse(200, await this.renderUser(ctx, current, projection, true), current);
       }
       const updated: User = { ...current, ...fields, source: 'scim', updatedAt: this.now(), version: current.version + 1 };
-      try {
-        await this.deps.users.replace(updated, current.version);
-      } catch (error) {
-        if (error instanceof PreconditionFailedError && ifMatch === undefined && attempt < WRITE_ATTEMPTS) {
-          await backoff(attempt);
-          continue;
-        }
-        if (error instanceof PreconditionFailedError) throw new ScimError(412, undefined, error.message, { cause: error });
-        throw error;
-      }
+      if ((await versionedWrite(() => this.deps.users.replace(updated, current.version), ifMatch, attempt)) === 'retry') continue;
       await this.afterUserChange(ctx, current, updated);
       return this.userResponse(200, await this.renderUser(ctx, updated, projection, true), updated);
     }
@@ -306,16 +315,7 @@ export class ScimService {
       const updated: Group = { ...current, displayName: fields.displayName, profile: fields.profile, updatedAt: this.now(), version: current.version + 1 };
       if (fields.externalId === undefined) delete (updated as { externalId?: string }).externalId;
       else (updated as { externalId?: string }).externalId = fields.externalId;
-      try {
-        await this.deps.groups.replace(updated, current.version);
-      } catch (error) {
-        if (error instanceof PreconditionFailedError && ifMatch === undefined && attempt < WRITE_ATTEMPTS) {
-          await backoff(attempt);
-          continue;
-        }
-        if (error instanceof PreconditionFailedError) throw new ScimError(412, undefined, error.message, { cause: error });
-        throw error;
-      }
+      if ((await versionedWrite(() => this.deps.groups.replace(updated, current.version), ifMatch, attempt)) === 'retry') continue;
       await this.record(ctx, 'group.updated', `group:${id}`, current.displayName === updated.displayName ? `Group ${updated.displayName} updated` : `Group ${current.displayName} renamed to ${updated.displayName}`);
       current = updated;
       break;
