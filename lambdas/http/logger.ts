@@ -5,10 +5,15 @@ const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 const REDACTED_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|samlresponse|samlrequest|assertion|privatekey|private_key|csrf.*|x-natoma-operator-key)$/i;
 const MAX_DEPTH = 5;
 
+// Values that are secrets whatever key holds them: SCIM tokens, bearer credentials, PEM private keys.
+const SECRET_VALUES = /natoma_scim_[A-Za-z0-9_-]+|Bearer\s+[A-Za-z0-9._~+/=-]+|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+
 function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_VALUES, '[redacted]');
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[depth]';
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  // Stacks are kept (they carry no request data); a cause chain is followed as deep as any other value.
+  if (value instanceof Error) return { name: value.name, message: redact(value.message), stack: redact(value.stack), ...(value.cause !== undefined ? { cause: redact(value.cause, depth + 1) } : {}) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) out[key] = REDACTED_KEYS.test(key) ? '[redacted]' : redact(inner, depth + 1);
@@ -45,7 +50,7 @@ export class Logger {
 
   private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
     if (order[level] < order[this.level]) return;
-    const entry = { level, time: new Date().toISOString(), message, ...this.context, ...(redact(fields ?? {}) as object) };
+    const entry = { level, time: new Date().toISOString(), message: redact(message), ...this.context, ...(redact(fields ?? {}) as object) };
     this.sink(JSON.stringify(entry));
   }
 }

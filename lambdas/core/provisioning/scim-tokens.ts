@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ActivityLog } from '../activity/events';
 import type { Clock } from '../clock';
-import { ConflictError, NotFoundError, PlanRequiredError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import type { TenantId } from '../ids';
 import type { SecretStore } from '../secrets';
 import type { ScimTokenRecord, ScimTokenRepository, TenantRepository } from '../tenancy/ports';
-import { isSamlActive, UPGRADE_REQUIRED_MESSAGE, type Tenant } from '../tenancy/tenant';
+import { assertPlanAllows } from '../tenancy/plan';
+import type { Tenant } from '../tenancy/tenant';
 
 /** Recognisable in logs, secret scanners and support tickets. */
 export const SCIM_TOKEN_PREFIX = 'natoma_scim_';
@@ -75,8 +76,8 @@ async function record(deps: ScimTokenDeps, tenantId: TenantId, type: string, act
 /** Turns SCIM provisioning on. A trial tenant with active SAML must upgrade first (PlanRequiredError). */
 export async function enableScim(deps: ScimTokenDeps, tenantId: TenantId, actor = 'operator'): Promise<Tenant> {
   const tenant = await tenantOrThrow(deps.tenants, tenantId);
-  if (tenant.plan === 'trial' && isSamlActive(tenant)) throw new PlanRequiredError(UPGRADE_REQUIRED_MESSAGE);
   if (tenant.scim.enabled) return tenant;
+  assertPlanAllows(tenant, 'enable-scim');
   const now = deps.clock.now().toISOString();
   const updated: Tenant = { ...tenant, scim: { enabled: true, enabledAt: now }, updatedAt: now, version: tenant.version + 1 };
   await deps.tenants.replace(updated, tenant.version);
