@@ -19,7 +19,7 @@ import { createSamlHandler } from '../lambdas/saml/handler';
 import { decodeSamlResponse, guardResponse } from '../lambdas/saml/response-guard';
 import { validateResponse } from '../lambdas/saml/response-validator';
 import { ensureSpCredential, generateSpCredential } from '../lambdas/saml/sp-credentials';
-import { spUrls } from '../lambdas/saml/urls';
+import { spUrls } from '../lambdas/core/tenancy/urls';
 import { countingClient } from '../test/support/counting-client';
 import { InMemorySecretStore } from '../test/support/in-memory-secret-store';
 import { authnRequestOf, httpEvent } from '../test/saml/support/harness';

@@ -1,7 +1,7 @@
 import type { Tenant } from '../core/tenancy/tenant';
-import { tenantUrls } from '../saml/urls';
+import { tenantUrls } from '../core/tenancy/urls';
 
-export { tenantUrls, type TenantUrls } from '../saml/urls';
+export { tenantUrls, type TenantUrls } from '../core/tenancy/urls';
 
 export type SsoState = 'not-configured' | 'draft' | 'active' | 'active-with-draft';
 

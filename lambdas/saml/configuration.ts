@@ -8,7 +8,7 @@ import type { TenantRepository } from '../core/tenancy/ports';
 import { UPGRADE_REQUIRED_MESSAGE, type IdpConfig, type SamlTestOutcome, type SsoSettings, type Tenant } from '../core/tenancy/tenant';
 import { IdpMetadataError, parseIdpMetadata } from './idp-metadata';
 import { fetchMetadata, MetadataFetchError, type FetchMetadataOptions } from './metadata-fetch';
-import { spUrls, type SpUrls } from './urls';
+import { spUrls, type SpUrls } from '../core/tenancy/urls';
 
 export const TEST_TICKET_TTL_SEC = 10 * 60;
 export const testTicketKey = (ticket: string): string => `saml-test-ticket:${createHash('sha256').update(ticket).digest('hex')}`;

@@ -25,7 +25,7 @@ import { SamlLoginError } from './saml-errors';
 import { buildSpMetadata } from './sp-metadata';
 import { SpKeyringProvider } from './sp-credentials';
 import { TenantCache, TENANT_CACHE_MS } from './tenant-cache';
-import { spUrls } from './urls';
+import { spUrls } from '../core/tenancy/urls';
 
 /** The form body of an ACS POST may not exceed this (the SAMLResponse itself is bounded at 64 KB). */
 const MAX_FORM_BYTES = 96 * 1024;

@@ -15,7 +15,7 @@ import { decodeSamlResponse, guardResponse, type GuardedResponse } from './respo
 import { samlFor, validateResponse, type ValidatedAssertion } from './response-validator';
 import { SamlLoginError } from './saml-errors';
 import type { SpKeyringProvider } from './sp-credentials';
-import { spUrls } from './urls';
+import { spUrls } from '../core/tenancy/urls';
 import { attr, parseXmlStrict } from './xml';
 
 export type LoginPurpose = 'login' | 'test' | 'admin';

@@ -1,6 +1,6 @@
 import type { SpKeyring } from './sp-credentials';
 import { certificateBody } from './sp-credentials';
-import type { SpUrls } from './urls';
+import type { SpUrls } from '../core/tenancy/urls';
 import { escapeXml } from './xml';
 
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';

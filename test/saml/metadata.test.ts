@@ -6,7 +6,7 @@ import { IdpMetadataError, parseIdpMetadata } from '../../lambdas/saml/idp-metad
 import { addressRefusal, fetchMetadata, MetadataFetchError, type ResolvedAddress } from '../../lambdas/saml/metadata-fetch';
 import { buildSpMetadata } from '../../lambdas/saml/sp-metadata';
 import { certificateBody, generateSpCredential } from '../../lambdas/saml/sp-credentials';
-import { spUrls } from '../../lambdas/saml/urls';
+import { spUrls } from '../../lambdas/core/tenancy/urls';
 import { generateOtherCredential, idpCredential, SamlifyIdp } from './support/samlify-idp';
 
 describe('SP metadata', () => {

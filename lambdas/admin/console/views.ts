@@ -3,7 +3,7 @@ import type { ScimTokenRecord, } from '../../core/tenancy/ports';
 import type { IdpConfig, SamlTestOutcome, Tenant } from '../../core/tenancy/tenant';
 import { isSamlActive, UPGRADE_REQUIRED_MESSAGE } from '../../core/tenancy/tenant';
 import type { ConsoleUrls } from './ports';
-import { tenantUrls } from '../../saml/urls';
+import { tenantUrls } from '../../core/tenancy/urls';
 
 /** A certificate as an admin needs to see it: who it names, until when, and a fingerprint to compare. */
 export interface CertificateView {

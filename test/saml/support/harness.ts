@@ -10,7 +10,7 @@ import { Logger } from '../../../lambdas/http/logger';
 import { SamlConfiguration } from '../../../lambdas/saml/configuration';
 import { createSamlHandler } from '../../../lambdas/saml/handler';
 import { ensureSpCredential, type SpKeyring } from '../../../lambdas/saml/sp-credentials';
-import { spUrls, type SpUrls } from '../../../lambdas/saml/urls';
+import { spUrls, type SpUrls } from '../../../lambdas/core/tenancy/urls';
 import { createTestTable, type TestTable } from '../../support/dynamo';
 import { InMemorySecretStore } from '../../support/in-memory-secret-store';
 import { SamlifyIdp } from './samlify-idp';

@@ -1,4 +1,4 @@
-import type { TenantId } from '../core/ids';
+import type { TenantId } from '../ids';
 
 /** The URLs an admin copies into Okta (docs/architecture.md): the SP metadata URL is also the SP Entity ID. */
 export interface SpUrls {
