@@ -10,8 +10,13 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 export const STRICT_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+// `<`, `>` and `&` as JSON escapes: the same value for every JSON parser, and no markup if a browser ever sniffs it.
+const MARKUP = /[<>&]/g;
+const jsonEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+export const safeJson = (value: unknown): string => JSON.stringify(value).replace(MARKUP, jsonEscape);
+
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }, body: JSON.stringify(body) };
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }, body: safeJson(body) };
 }
 
 export function html(statusCode: number, body: string, options: { headers?: Record<string, string>; cookies?: string[]; csp?: string } = {}): HttpResult {

@@ -35,3 +35,12 @@ describe('cookies', () => {
     expect(clearCookie('s', false)).toBe('s=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax');
   });
 });
+
+describe('JSON answers', () => {
+  it('escape markup characters so an echoed value can never be read as HTML, and parse back to the same value', async () => {
+    const { json } = await import('../../lambdas/http/responses');
+    const result = json(404, { error: { message: 'tenant <script>alert(1)</script> & co does not exist' } });
+    expect(result.body).not.toMatch(/[<>&]/);
+    expect(JSON.parse(result.body!).error.message).toBe('tenant <script>alert(1)</script> & co does not exist');
+  });
+});
