@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asGroupId, asUserId } from '../../lambdas/core/ids';
 import { ADMIN_COOKIE } from '../../lambdas/admin/console/admin-session';
-import { ASSET_PATHS } from '../../lambdas/admin/console/assets';
+import { consoleAssets } from '../../lambdas/admin/console/assets';
 import { issueConsoleLink } from '../../lambdas/admin/console/links';
 import type { Tenant } from '../../lambdas/core/tenancy/tenant';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -25,6 +25,7 @@ describe('console pages and API', () => {
   afterAll(async () => table.drop());
 
   it('serves pages under a CSP that allows only its own script and stylesheet', async () => {
+    const ASSET_PATHS = consoleAssets().paths;
     const page = await h.request('GET', '/sso', { cookie });
     const csp = page.headers?.['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
