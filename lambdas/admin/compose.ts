@@ -1,23 +1,16 @@
 import { createDynamoAdapters, type DocumentSender } from '../adapters/dynamodb/index';
-import { systemClock, type Clock } from '../core/clock';
-import type { SecretStore } from '../core/secrets';
-import { createLogger, type Logger } from '../http/logger';
+import { systemClock } from '../core/clock';
+import { createLogger } from '../http/logger';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
+import type { ConsoleConfig } from './console/compose';
 import { ADMIN_MAX_BODY_BYTES, adminErrorAnswer } from './error-table';
 import { adminRoutes, type AdminSurface } from './routes';
 
 /** Everything the admin Lambda is composed from; the deployed handler and the local twin both go through here. */
-export interface AdminRuntime {
+export interface AdminRuntime extends ConsoleConfig {
   readonly db: DocumentSender;
   readonly tableName: string;
-  readonly secrets: SecretStore;
-  readonly scimTokenSecretPrefix: string;
-  readonly publicBaseUrl?: string;
-  readonly adminPublicUrl?: string;
-  readonly runtimeMode: 'deployed' | 'local';
-  readonly clock?: Clock;
-  readonly logger?: Logger;
 }
 
 /** The admin surface on the shared pipeline; `extraRoutes` lets tests add routes behind the same middlewares and error table. */

@@ -15,10 +15,15 @@ import { planView, scimView, ssoView } from './views';
 const MAX_XML_CHARS = 512 * 1024;
 const CONSOLE_FORM = { firstIssueOnly: true } as const;
 
-const metadataBody = z.union([
-  z.object({ url: z.string().trim().min(1, 'Enter the IdP metadata URL').max(2048) }).strict(),
-  z.object({ xml: z.string().trim().min(1, 'Paste the IdP metadata XML').max(MAX_XML_CHARS) }).strict(),
-]);
+const METADATA_NEEDED = 'Enter the IdP metadata URL or paste its XML (one of them).';
+const metadataBody = z
+  .object({
+    url: z.string().trim().min(1, 'Enter the IdP metadata URL').max(2048).optional(),
+    xml: z.string().trim().min(1, 'Paste the IdP metadata XML').max(MAX_XML_CHARS).optional(),
+  })
+  .strict()
+  .refine((body) => (body.url === undefined) !== (body.xml === undefined), { message: METADATA_NEEDED })
+  .transform((body) => (body.url !== undefined ? { url: body.url } : { xml: body.xml! }));
 const settingsBody = z.object({ allowIdpInitiated: z.boolean().optional(), jitProvisioning: z.boolean().optional() }).strict();
 const adminFlagBody = z.object({ isAdmin: z.boolean() }).strict();
 
@@ -53,7 +58,7 @@ export function consoleApiRoutes(deps: ConsoleDeps, session: AdminSessionDeps): 
     ),
     api('GET', '/sso', sso),
     api('PUT', '/sso/metadata', async (c) => {
-      await deps.sso.setMetadata(c.admin.tenantId, jsonBody(c.request.body, metadataBody, { ...CONSOLE_FORM, whenEmpty: 'Enter the IdP metadata URL or paste its XML.' }), c.actor);
+      await deps.sso.setMetadata(c.admin.tenantId, jsonBody(c.request.body, metadataBody, { ...CONSOLE_FORM, whenEmpty: METADATA_NEEDED }), c.actor);
       return sso(c);
     }),
     api('POST', '/sso/test', async (c) => json(200, await deps.sso.startTest(c.admin.tenantId, c.actor))),

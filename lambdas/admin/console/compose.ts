@@ -1,24 +1,15 @@
-import type { ActivityLog } from '../../core/activity/events';
 import { systemClock, type Clock } from '../../core/clock';
-import type { GroupRepository, UserRepository } from '../../core/identity/ports';
 import { createScimToken, disableScim, enableScim, listScimTokens, revokeScimToken } from '../../core/provisioning/scim-tokens';
 import type { SecretStore } from '../../core/secrets';
-import type { EphemeralStore, SessionStore } from '../../core/sessions/ports';
-import type { ScimTokenRepository, TenantRepository } from '../../core/tenancy/ports';
+import type { ScimTokenRepository } from '../../core/tenancy/ports';
 import type { Logger } from '../../http/logger';
 import type { HttpEvent } from '../../http/request';
 import { SamlConfiguration } from '../../saml/configuration';
 import { PublishedSpCertificates } from './published-sp-certificates';
 import type { ConsoleDeps, ConsoleScimService, ConsoleSsoService, ConsoleUrls } from './ports';
 
-export interface ConsoleRuntime {
-  readonly tenants: TenantRepository;
-  readonly users: UserRepository;
-  readonly groups: GroupRepository;
-  readonly sessions: SessionStore;
-  readonly ephemeral: EphemeralStore;
-  readonly activity: ActivityLog;
-  readonly scimTokens: ScimTokenRepository;
+/** What the console is configured with, whatever store backs it. */
+export interface ConsoleConfig {
   readonly secrets: SecretStore;
   readonly scimTokenSecretPrefix: string;
   /** PUBLIC_BASE_URL; when absent, derived from the request's domain. */
@@ -28,6 +19,11 @@ export interface ConsoleRuntime {
   readonly runtimeMode: 'deployed' | 'local';
   readonly clock?: Clock;
   readonly logger?: Logger;
+}
+
+/** The console's stores (the ones its use cases read and write) and its configuration. */
+export interface ConsoleRuntime extends ConsoleConfig, Pick<ConsoleDeps, 'tenants' | 'users' | 'groups' | 'sessions' | 'ephemeral' | 'activity'> {
+  readonly scimTokens: ScimTokenRepository;
 }
 
 const trim = (url: string): string => url.replace(/\/+$/, '');

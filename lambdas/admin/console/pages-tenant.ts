@@ -63,7 +63,7 @@ ${blocked}</section>`;
   return layout(chrome, 'plan', 'Plan', content);
 }
 
-export interface UserRow {
+interface UserRow {
   readonly user: User;
   readonly groups: Group[];
 }
