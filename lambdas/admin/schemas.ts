@@ -44,10 +44,29 @@ export interface BodyOptions {
 
 /** Validates a JSON body the pipeline parsed; 415 for another media type, 400 naming what is wrong. */
 export function jsonBody<T extends z.ZodTypeAny>(body: ParsedBody, schema: T, options: BodyOptions = {}): z.infer<T> {
-  if (body.kind === 'form' || body.kind === 'text') throw new RequestError('unsupported-media-type', 'expected a JSON body (content-type application/json)');
   if (body.kind === 'none' && options.whenEmpty) throw new InvalidInputError(options.whenEmpty);
-  return validate(body.kind === 'json' ? body.value : {}, schema, options);
+  return validate(body.kind === 'none' ? {} : jsonOf(body), schema, options);
 }
+
+/** A body sent without a content type is read as JSON, as the operator API always has; another media type is a 415. */
+function jsonOf(body: Exclude<ParsedBody, { kind: 'none' }>): unknown {
+  if (body.kind === 'json') return body.value;
+  if (body.kind === 'form' || body.contentType !== '') throw new RequestError('unsupported-media-type', 'expected a JSON body (content-type application/json)');
+  try {
+    return JSON.parse(body.value) as unknown;
+  } catch {
+    throw new RequestError('malformed-request', 'the request body is not valid JSON');
+  }
+}
+
+export const loginQuery = z.object({
+  token: z.string().max(400).optional(),
+  code: z.string().max(400).optional(),
+  expired: z.string().max(10).optional(),
+  signedOut: z.string().max(10).optional(),
+});
+
+export const ssoLoginQuery = z.object({ who: z.string().max(320).default('') });
 
 export function queryOf<T extends z.ZodTypeAny>(query: Readonly<Record<string, string | undefined>>, schema: T): z.infer<T> {
   return validate(query, schema, {});

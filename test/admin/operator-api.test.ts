@@ -90,6 +90,8 @@ describe('operator API', () => {
   it('answers 400 to a body that is not JSON and 415 to another media type', async () => {
     expect((await handle(event('POST', '/operator/tenants', { rawBody: '{nope' }))).statusCode).toBe(400);
     expect((await handle(event('POST', '/operator/tenants', { rawBody: 'name=x', contentType: 'application/x-www-form-urlencoded' }))).statusCode).toBe(415);
+    const untyped = httpEvent('POST', '/operator/tenants', { body: JSON.stringify({ name: 'Untyped', domains: ['untyped.example'] }), authorizer: { iam: IAM } });
+    expect((await handle(untyped)).statusCode).toBe(201);
   });
 
   it('shows a tenant, 404 for an unknown one', async () => {

@@ -14,7 +14,7 @@ import { messagePage } from './page-kit';
 import { loginPage, ssoPage } from './pages-sso';
 import { activityPage, groupsPage, planPage, scimPage, userDetailPage, usersPage } from './pages-tenant';
 import type { ConsoleDeps } from './ports';
-import { queryOf } from '../schemas';
+import { loginQuery, queryOf, ssoLoginQuery } from '../schemas';
 import { listQuery, listUsers, parseCategory, userDetail } from './queries';
 import { planView, scimView, ssoView } from './views';
 
@@ -25,7 +25,8 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
   const page = (path: string, render: Parameters<typeof pageRoute>[3]) => pageRoute(session, deps, path, render);
 
   return [
-    route('GET', '/login', async ({ event, query }) => {
+    route('GET', '/login', async ({ event, query: raw }) => {
+      const query = queryOf(raw, loginQuery);
       const urls = urlsOf(deps, event);
       const signInPage = (status: number, message?: string, kind?: 'bad' | 'warn' | 'ok', cookies?: string[]) =>
         pageResult(urls, status, loginPage({ message, kind }), { signInPage: true, cookies });
@@ -43,7 +44,7 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
       }
     }),
     route('GET', '/login/sso', async ({ event, query }) => {
-      const who = (query.who ?? '').trim();
+      const who = queryOf(query, ssoLoginQuery).who.trim();
       const byId = TENANT_ID_PATTERN.test(who.toLowerCase());
       const domain = byId ? undefined : emailDomain(who);
       const tenant = byId ? await deps.tenants.get(asTenantId(who.toLowerCase())) : domain ? await deps.tenants.findByDomain(domain) : undefined;
