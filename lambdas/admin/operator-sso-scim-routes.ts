@@ -5,12 +5,12 @@ import { createScimToken, disableScim, enableScim, listScimTokens, revokeScimTok
 import type { SecretStore } from '../core/secrets';
 import type { EphemeralStore } from '../core/sessions/ports';
 import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/ports';
+import { tenantUrls } from '../core/tenancy/urls';
 import { json } from '../http/responses';
+import { route, type Route } from '../http/routes';
 import { SamlConfiguration } from '../saml/configuration';
-import { AdminHttpError } from './errors';
-import type { Route } from './router';
-import { parseJsonBody, ssoMetadataBody, ssoSettingsBody } from './schemas';
-import { tenantUrls } from './tenant-view';
+import { NotConfiguredError } from './error-table';
+import { jsonBody, ssoMetadataBody, ssoSettingsBody } from './schemas';
 
 export interface OperatorSsoScimDeps {
   readonly tenants: TenantRepository;
@@ -25,86 +25,47 @@ export interface OperatorSsoScimDeps {
   readonly runtimeMode: 'deployed' | 'local';
 }
 
-const tenantOf = (params: Record<string, string>) => asTenantId(params.tenantId!);
+const tenantOf = (params: Readonly<Record<string, string>>) => asTenantId(params.tenantId!);
+const JSON_BODY = { whenEmpty: 'a JSON body is required' };
 
 /** `/operator/tenants/{tenantId}/sso…` and `…/scim…`: the same use cases the console calls. */
 export function operatorSsoScimRoutes(deps: OperatorSsoScimDeps): Route[] {
   const apiBaseUrl = () => {
     // The admin Lambda cannot derive the API's domain from its own requests.
-    if (!deps.publicBaseUrl) throw new AdminHttpError(503, 'not_configured', 'PUBLIC_BASE_URL is not set on the admin Lambda: SSO and SCIM URLs cannot be built');
+    if (!deps.publicBaseUrl) throw new NotConfiguredError('PUBLIC_BASE_URL is not set on the admin Lambda: SSO and SCIM URLs cannot be built');
     return deps.publicBaseUrl;
   };
   const saml = () => new SamlConfiguration({ tenants: deps.tenants, ephemeral: deps.ephemeral, activity: deps.activity, clock: deps.clock, apiBaseUrl: apiBaseUrl(), runtimeMode: deps.runtimeMode });
   const tokens = { tenants: deps.tenants, scimTokens: deps.scimTokens, secrets: deps.secrets, activity: deps.activity, clock: deps.clock, secretPrefix: deps.scimTokenSecretPrefix };
+  const sso = '/operator/tenants/{tenantId}/sso';
+  const scim = '/operator/tenants/{tenantId}/scim';
 
   return [
-    {
-      method: 'GET',
-      pattern: '/operator/tenants/{tenantId}/sso',
-      handler: async ({ params }) => json(200, await saml().status(tenantOf(params))),
-    },
-    {
-      method: 'PUT',
-      pattern: '/operator/tenants/{tenantId}/sso/metadata',
-      handler: async ({ event, params }) => {
-        const body = parseJsonBody(event, ssoMetadataBody);
-        const draft = await saml().setMetadata(tenantOf(params), body.url !== undefined ? { url: body.url } : { xml: body.xml! });
-        return json(200, { tenantId: params.tenantId, draft });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: '/operator/tenants/{tenantId}/sso/test',
-      handler: async ({ params }) => json(200, { tenantId: params.tenantId, ...(await saml().startTest(tenantOf(params))) }),
-    },
-    {
-      method: 'POST',
-      pattern: '/operator/tenants/{tenantId}/sso/activate',
-      handler: async ({ params }) => json(200, { tenantId: params.tenantId, active: await saml().activate(tenantOf(params)) }),
-    },
-    {
-      method: 'POST',
-      pattern: '/operator/tenants/{tenantId}/sso/rollback',
-      handler: async ({ params }) => json(200, { tenantId: params.tenantId, active: await saml().rollback(tenantOf(params)) }),
-    },
-    {
-      method: 'PATCH',
-      pattern: '/operator/tenants/{tenantId}/sso/settings',
-      handler: async ({ event, params }) => json(200, { tenantId: params.tenantId, settings: await saml().updateSettings(tenantOf(params), parseJsonBody(event, ssoSettingsBody)) }),
-    },
-    {
-      method: 'POST',
-      pattern: '/operator/tenants/{tenantId}/scim/enable',
-      handler: async ({ params }) => {
-        const tenant = await enableScim(tokens, tenantOf(params));
-        return json(200, { tenantId: tenant.id, enabled: tenant.scim.enabled, enabledAt: tenant.scim.enabledAt, baseUrl: tenantUrls(apiBaseUrl(), tenant.id).scimBaseUrl });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: '/operator/tenants/{tenantId}/scim/disable',
-      handler: async ({ params }) => {
-        const tenant = await disableScim(tokens, tenantOf(params));
-        return json(200, { tenantId: tenant.id, enabled: tenant.scim.enabled });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: '/operator/tenants/{tenantId}/scim/tokens',
-      handler: async ({ params }) => json(201, { tenantId: params.tenantId, ...(await createScimToken(tokens, tenantOf(params))) }),
-    },
-    {
-      method: 'GET',
-      pattern: '/operator/tenants/{tenantId}/scim/tokens',
-      handler: async ({ params }) => json(200, { tenantId: params.tenantId, tokens: await listScimTokens(tokens, tenantOf(params)) }),
-    },
-    {
-      method: 'DELETE',
-      pattern: '/operator/tenants/{tenantId}/scim/tokens/{tokenId}',
-      handler: async ({ params }) => {
-        await revokeScimToken(tokens, tenantOf(params), params.tokenId!);
-        return json(200, { tenantId: params.tenantId, tokenId: params.tokenId, revoked: true });
-      },
-    },
+    route('GET', sso, async ({ params }) => json(200, await saml().status(tenantOf(params)))),
+    route('PUT', `${sso}/metadata`, async ({ params, body }) => {
+      const source = jsonBody(body, ssoMetadataBody, JSON_BODY);
+      const draft = await saml().setMetadata(tenantOf(params), source.url !== undefined ? { url: source.url } : { xml: source.xml! });
+      return json(200, { tenantId: params.tenantId, draft });
+    }),
+    route('POST', `${sso}/test`, async ({ params }) => json(200, { tenantId: params.tenantId, ...(await saml().startTest(tenantOf(params))) })),
+    route('POST', `${sso}/activate`, async ({ params }) => json(200, { tenantId: params.tenantId, active: await saml().activate(tenantOf(params)) })),
+    route('POST', `${sso}/rollback`, async ({ params }) => json(200, { tenantId: params.tenantId, active: await saml().rollback(tenantOf(params)) })),
+    route('PATCH', `${sso}/settings`, async ({ params, body }) =>
+      json(200, { tenantId: params.tenantId, settings: await saml().updateSettings(tenantOf(params), jsonBody(body, ssoSettingsBody, JSON_BODY)) }),
+    ),
+    route('POST', `${scim}/enable`, async ({ params }) => {
+      const tenant = await enableScim(tokens, tenantOf(params));
+      return json(200, { tenantId: tenant.id, enabled: tenant.scim.enabled, enabledAt: tenant.scim.enabledAt, baseUrl: tenantUrls(apiBaseUrl(), tenant.id).scimBaseUrl });
+    }),
+    route('POST', `${scim}/disable`, async ({ params }) => {
+      const tenant = await disableScim(tokens, tenantOf(params));
+      return json(200, { tenantId: tenant.id, enabled: tenant.scim.enabled });
+    }),
+    route('POST', `${scim}/tokens`, async ({ params }) => json(201, { tenantId: params.tenantId, ...(await createScimToken(tokens, tenantOf(params))) })),
+    route('GET', `${scim}/tokens`, async ({ params }) => json(200, { tenantId: params.tenantId, tokens: await listScimTokens(tokens, tenantOf(params)) })),
+    route('DELETE', `${scim}/tokens/{tokenId}`, async ({ params }) => {
+      await revokeScimToken(tokens, tenantOf(params), params.tokenId!);
+      return json(200, { tenantId: params.tenantId, tokenId: params.tokenId, revoked: true });
+    }),
   ];
 }

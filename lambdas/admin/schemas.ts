@@ -1,10 +1,8 @@
 import { z } from 'zod/v3';
-import type { HttpEvent } from '../http/request';
-import { bodyText, header } from '../http/request';
-import { AdminHttpError } from './errors';
-
-/** API Gateway's payload limit is 10 MB; the operator API never needs more than metadata XML. */
-export const MAX_OPERATOR_BODY_BYTES = 1024 * 1024;
+import { InvalidInputError } from '../core/errors';
+import { RequestError } from '../http/errors';
+import type { ParsedBody } from '../http/routes';
+import { FieldError } from './error-table';
 
 export const createTenantBody = z.object({
   name: z.string(),
@@ -31,32 +29,53 @@ export const listQuery = z.object({
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+export const consoleLinkBody = z.object({ email: z.string().trim().min(3).max(320) }).strict();
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`).join('; ');
+/** How the operator API words a validation failure: every bad field, by path. */
+const describeIssues = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`).join('; ');
+
+export interface BodyOptions {
+  /** Said when the body is empty; without it an empty body is validated as `{}`. */
+  readonly whenEmpty?: string;
+  /** Word the failure as the first issue's message with its field (the console), not every issue by path (the operator API). */
+  readonly firstIssueOnly?: boolean;
 }
 
-/** Parses and validates a JSON body; 415 for another media type, 400 naming each bad field. */
-export function parseJsonBody<T extends z.ZodType>(event: HttpEvent, schema: T): z.infer<T> {
-  const text = bodyText(event);
-  if (text === undefined || text.trim() === '') throw new AdminHttpError(400, 'invalid_body', 'a JSON body is required');
-  if (Buffer.byteLength(text) > MAX_OPERATOR_BODY_BYTES) throw new AdminHttpError(413, 'body_too_large', `the body exceeds ${MAX_OPERATOR_BODY_BYTES} bytes`);
-  const type = header(event, 'content-type');
-  if (type && !JSON_TYPE.test(type)) throw new AdminHttpError(415, 'unsupported_media_type', `expected application/json, got ${type}`);
-  let parsed: unknown;
+/** Validates a JSON body the pipeline parsed; 415 for another media type, 400 naming what is wrong. */
+export function jsonBody<T extends z.ZodTypeAny>(body: ParsedBody, schema: T, options: BodyOptions = {}): z.infer<T> {
+  if (body.kind === 'none' && options.whenEmpty) throw new InvalidInputError(options.whenEmpty);
+  return validate(body.kind === 'none' ? {} : jsonOf(body), schema, options);
+}
+
+/** A body sent without a content type is read as JSON, as the operator API always has; another media type is a 415. */
+function jsonOf(body: Exclude<ParsedBody, { kind: 'none' }>): unknown {
+  if (body.kind === 'json') return body.value;
+  if (body.kind === 'form' || body.contentType !== '') throw new RequestError('unsupported-media-type', 'expected a JSON body (content-type application/json)');
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(body.value) as unknown;
   } catch {
-    throw new AdminHttpError(400, 'invalid_json', 'the body is not valid JSON');
+    throw new RequestError('malformed-request', 'the request body is not valid JSON');
   }
-  const result = schema.safeParse(parsed);
-  if (!result.success) throw new AdminHttpError(400, 'invalid_input', describeIssues(result.error));
-  return result.data;
 }
 
-export function parseQuery<T extends z.ZodType>(query: Record<string, string | undefined>, schema: T): z.infer<T> {
-  const result = schema.safeParse(query);
-  if (!result.success) throw new AdminHttpError(400, 'invalid_input', describeIssues(result.error));
-  return result.data;
+export const loginQuery = z.object({
+  token: z.string().max(400).optional(),
+  code: z.string().max(400).optional(),
+  expired: z.string().max(10).optional(),
+  signedOut: z.string().max(10).optional(),
+});
+
+export const ssoLoginQuery = z.object({ who: z.string().max(320).default('') });
+
+export function queryOf<T extends z.ZodTypeAny>(query: Readonly<Record<string, string | undefined>>, schema: T): z.infer<T> {
+  return validate(query, schema, {});
+}
+
+function validate<T extends z.ZodTypeAny>(value: unknown, schema: T, options: BodyOptions): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  if (!options.firstIssueOnly) throw new InvalidInputError(describeIssues(result.error));
+  const issue = result.error.issues[0];
+  throw new FieldError(issue?.message ?? 'The request is not valid.', issue?.path.join('.') || undefined);
 }

@@ -1,9 +1,7 @@
 import type { Tenant } from '../core/tenancy/tenant';
 import { tenantUrls } from '../core/tenancy/urls';
 
-export { tenantUrls, type TenantUrls } from '../core/tenancy/urls';
-
-export type SsoState = 'not-configured' | 'draft' | 'active' | 'active-with-draft';
+type SsoState = 'not-configured' | 'draft' | 'active' | 'active-with-draft';
 
 export function ssoStateOf(tenant: Tenant): SsoState {
   if (tenant.sso.active) return tenant.sso.draft ? 'active-with-draft' : 'active';

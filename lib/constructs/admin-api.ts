@@ -3,6 +3,7 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { consoleAssetDefines } from '../../lambdas/admin/console/browser/build';
 import { EnvName } from '../../lambdas/http/env-names';
 import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 import type { IdentityTable } from './identity-table';
@@ -46,6 +47,8 @@ export class AdminApi extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
+      // The console's script and stylesheet, compiled from their sources at synth, travel in the bundle as text.
+      define: consoleAssetDefines(),
       environment: {
         ...props.environment,
         [EnvName.tableName]: props.table.table.tableName,

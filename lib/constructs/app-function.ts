@@ -50,6 +50,8 @@ export interface AppFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
+  /** esbuild `define` entries: identifiers replaced by the given source text (JSON strings) in the bundle. @default - none */
+  readonly define?: Record<string, string>;
 }
 
 /**
@@ -102,6 +104,7 @@ export class AppFunction extends NodejsFunction {
         mainFields: [...lambdaBundling.mainFields],
         banner: lambdaBundling.banner,
         externalModules: [...lambdaBundling.externalModules],
+        ...(props.define ? { define: props.define } : {}),
       },
     });
     this.executionRole = role;

@@ -1,27 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoAdapters } from '../../lambdas/adapters/dynamodb/index';
-import { createAdminHandler } from '../../lambdas/admin/admin-handler';
+import { adminPipeline } from '../../lambdas/admin/compose';
+import type { AdminSurface } from '../../lambdas/admin/routes';
+import { systemClock } from '../../lambdas/core/clock';
 import type { TenantRepository } from '../../lambdas/core/tenancy/ports';
 import { Logger } from '../../lambdas/http/logger';
 import type { HttpEvent, HttpResult } from '../../lambdas/http/request';
-import { toHttpEvent } from '../../local/http-bridge';
 import { createTestTable, type TestTable } from '../support/dynamo';
+import { httpEvent } from '../support/http-event';
+import { InMemorySecretStore } from '../support/in-memory-secret-store';
 
 const IAM = { accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/ops', accessKey: 'AKIA', userId: 'AIDA' };
 
 function event(method: string, url: string, options: { body?: unknown; iam?: boolean; contentType?: string; rawBody?: string } = {}): HttpEvent {
-  const body = options.rawBody ?? (options.body === undefined ? '' : JSON.stringify(options.body));
-  return toHttpEvent(
-    {
-      method,
-      url,
-      rawHeaders: ['Host', 'abc.lambda-url.eu-west-1.on.aws', ...(body ? ['Content-Type', options.contentType ?? 'application/json'] : [])],
-      httpVersion: '1.1',
-      sourceIp: '198.51.100.7',
-      body: Buffer.from(body),
-    },
-    { route: { routeKey: '$default' }, ...(options.iam === false ? {} : { authorizer: { iam: IAM } }) },
-  );
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return httpEvent(method, url, {
+    host: 'abc.lambda-url.eu-west-1.on.aws',
+    ...(body !== undefined ? { body, headers: { 'content-type': options.contentType ?? 'application/json' } } : {}),
+    ...(options.iam === false ? {} : { authorizer: { iam: IAM } }),
+  });
+}
+
+/** The admin surface over a test table; `tenants` can be swapped for a failing one. */
+function surface(table: TestTable, logger: Logger, tenants?: TenantRepository): AdminSurface {
+  const adapters = createDynamoAdapters({ db: table.db, tableName: table.tableName });
+  const secrets = new InMemorySecretStore();
+  return { ...adapters, tenants: tenants ?? adapters.tenants, secrets, scimTokenSecretPrefix: 'scim/', publicBaseUrl: 'https://sso.example.com', runtimeMode: 'deployed', clock: systemClock, logger };
 }
 
 const bodyOf = (result: HttpResult) => JSON.parse(result.body ?? 'null');
@@ -34,8 +38,7 @@ describe('operator API', () => {
 
   beforeAll(async () => {
     table = await createTestTable();
-    const adapters = createDynamoAdapters({ db: table.db, tableName: table.tableName });
-    handle = createAdminHandler({ tenants: adapters.tenants, activity: adapters.activity, logger, publicBaseUrl: 'https://sso.example.com' });
+    handle = adminPipeline(surface(table, logger));
   });
   afterAll(async () => table.drop());
 
@@ -87,6 +90,8 @@ describe('operator API', () => {
   it('answers 400 to a body that is not JSON and 415 to another media type', async () => {
     expect((await handle(event('POST', '/operator/tenants', { rawBody: '{nope' }))).statusCode).toBe(400);
     expect((await handle(event('POST', '/operator/tenants', { rawBody: 'name=x', contentType: 'application/x-www-form-urlencoded' }))).statusCode).toBe(415);
+    const untyped = httpEvent('POST', '/operator/tenants', { body: JSON.stringify({ name: 'Untyped', domains: ['untyped.example'] }), authorizer: { iam: IAM } });
+    expect((await handle(untyped)).statusCode).toBe(201);
   });
 
   it('shows a tenant, 404 for an unknown one', async () => {
@@ -133,14 +138,15 @@ describe('operator API', () => {
     expect(bodyOf(result)).toMatchObject({ status: 'ok', surface: 'admin' });
   });
 
-  it('answers 404 outside /operator while no console is plugged in', async () => {
-    expect((await handle(event('GET', '/', { iam: false }))).statusCode).toBe(404);
+  it('answers 404 for a path neither the operator API nor the console serves', async () => {
+    expect((await handle(event('GET', '/nothing', { iam: false }))).statusCode).toBe(404);
+    expect((await handle(event('GET', '/operator/tenants/x/nothing'))).statusCode).toBe(404);
   });
 
   it('hides unexpected errors behind a generic 500 with the correlation ID, and logs them', async () => {
     const broken = { get: async () => Promise.reject(new Error('socket hang up: secret detail')) } as unknown as TenantRepository;
     const lines: string[] = [];
-    const failing = createAdminHandler({ tenants: broken, activity: { record: async () => {}, list: async () => ({ items: [] }) }, logger: new Logger({}, 'info', (l) => lines.push(l)) });
+    const failing = adminPipeline(surface(table, new Logger({}, 'info', (l) => lines.push(l)), broken));
     const result = await failing(event('GET', '/operator/tenants/tabc'));
     expect(result.statusCode).toBe(500);
     const body = bodyOf(result);

@@ -6,8 +6,8 @@ import type { SecretStore } from '../../lambdas/core/secrets';
 import { UPGRADE_REQUIRED_MESSAGE } from '../../lambdas/core/tenancy/tenant';
 import { Logger } from '../../lambdas/http/logger';
 import type { HttpEvent, HttpResult } from '../../lambdas/http/request';
-import { toHttpEvent } from '../../local/http-bridge';
 import { createTestTable, type TestTable } from '../support/dynamo';
+import { httpEvent } from '../support/http-event';
 
 class InMemorySecretStore implements SecretStore {
   readonly values = new Map<string, string>();
@@ -25,11 +25,11 @@ class InMemorySecretStore implements SecretStore {
 const API = 'https://sso.example.com';
 
 function event(method: string, url: string, body?: unknown): HttpEvent {
-  const text = body === undefined ? '' : JSON.stringify(body);
-  return toHttpEvent(
-    { method, url, rawHeaders: ['Host', 'op.lambda-url.eu-west-1.on.aws', ...(text ? ['Content-Type', 'application/json'] : [])], httpVersion: '1.1', sourceIp: '198.51.100.7', body: Buffer.from(text) },
-    { route: { routeKey: '$default' }, authorizer: { iam: { accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/ops' } } },
-  );
+  return httpEvent(method, url, {
+    host: 'op.lambda-url.eu-west-1.on.aws',
+    ...(body === undefined ? {} : { json: body }),
+    authorizer: { iam: { accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/ops' } },
+  });
 }
 const bodyOf = (result: HttpResult) => JSON.parse(result.body ?? 'null');
 

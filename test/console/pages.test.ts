@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asGroupId, asUserId } from '../../lambdas/core/ids';
 import { ADMIN_COOKIE } from '../../lambdas/admin/console/admin-session';
-import { ASSET_PATHS } from '../../lambdas/admin/console/assets';
+import { consoleAssets } from '../../lambdas/admin/console/assets';
 import { issueConsoleLink } from '../../lambdas/admin/console/links';
-import type { Tenant } from '../../lambdas/core/tenancy/tenant';
+import { UPGRADE_REQUIRED_MESSAGE, type Tenant } from '../../lambdas/core/tenancy/tenant';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { ADMIN_URL, API_URL, consoleHarness, cookiePair, createTenant, csrfOf, type ConsoleHarness } from './support';
 
@@ -25,6 +25,7 @@ describe('console pages and API', () => {
   afterAll(async () => table.drop());
 
   it('serves pages under a CSP that allows only its own script and stylesheet', async () => {
+    const ASSET_PATHS = consoleAssets().paths;
     const page = await h.request('GET', '/sso', { cookie });
     const csp = page.headers?.['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
@@ -50,8 +51,10 @@ describe('console pages and API', () => {
     const noDraft = await h.request('POST', '/api/sso/activate', { cookie, headers });
     expect(empty.statusCode).toBe(400);
     expect(JSON.parse(badXml.body!).error.message).toMatch(/^Metadata/);
-    expect(noDraft.statusCode).toBeGreaterThanOrEqual(400);
-    expect(JSON.parse(noDraft.body!).error.message).toMatch(/draft/);
+    expect(JSON.parse(empty.body!).error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/metadata URL or paste/) });
+    // The operator API answers the same: 412 precondition_failed (issue 8: the console said 409 before).
+    expect(noDraft.statusCode).toBe(412);
+    expect(JSON.parse(noDraft.body!).error).toMatchObject({ code: 'precondition_failed', message: expect.stringMatching(/draft/) });
   });
 
   it('returns a SCIM token once: never in the SCIM page or API afterwards', async () => {
@@ -110,6 +113,31 @@ describe('console pages and API', () => {
     expect(plan.body).toMatch(/Activating SAML/);
     const sso = await h.request('GET', '/sso', { cookie });
     expect(sso.body).toMatch(/class="blocked" id="update-help">SAML single sign-on together with SCIM provisioning needs a paid plan/);
+  });
+
+  it('answers 402 plan_required, as the operator API does, when a trial with active SAML turns SCIM on', async () => {
+    const active = { configId: 'c1', entityId: 'https://idp.example', signingCertificates: [], wantAuthnRequestsSigned: false, importedAt: h.clock.now().toISOString() };
+    const trial = await createTenant(h.adapters, h.clock, { sso: { ...tenant.sso, active } });
+    const { url } = await issueConsoleLink({ tenants: h.adapters.tenants, ephemeral: h.adapters.ephemeral, adminUrl: ADMIN_URL, clock: h.clock }, trial.id, 'admin@trial.example');
+    const trialCookie = cookiePair(await h.request('GET', '/login', { query: { token: new URL(url).searchParams.get('token')! } }), ADMIN_COOKIE)!;
+    const trialHeaders = { 'x-csrf-token': csrfOf(await h.request('GET', '/scim', { cookie: trialCookie })), origin: ADMIN_URL };
+    const refused = await h.request('POST', '/api/scim/enable', { cookie: trialCookie, headers: trialHeaders });
+    expect(refused.statusCode).toBe(402);
+    expect(JSON.parse(refused.body!).error).toEqual({ code: 'plan_required', message: UPGRADE_REQUIRED_MESSAGE });
+    expect((await h.adapters.tenants.get(trial.id))?.scim.enabled).toBe(false);
+  });
+
+  it('answers a console page error with a page in words, and an unknown API route with JSON', async () => {
+    const missingUser = await h.request('GET', '/users/nobody-here', { cookie });
+    expect(missingUser.statusCode).toBe(404);
+    expect(missingUser.headers?.['content-type']).toMatch(/^text\/html/);
+    expect(missingUser.body).toContain('There is no such user in this tenant.');
+    const wrongMethod = await h.request('POST', '/sso', { cookie });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers?.allow).toContain('GET');
+    const unknown = await h.request('GET', '/api/nothing', { cookie });
+    expect(unknown.statusCode).toBe(404);
+    expect(JSON.parse(unknown.body!).error.code).toBe('not_found');
   });
 
   it('revokes a user\'s session from the user page', async () => {

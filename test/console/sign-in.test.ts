@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUserId } from '../../lambdas/core/ids';
-import { consoleOperatorRoutes } from '../../lambdas/admin/console/compose';
 import { ADMIN_COOKIE } from '../../lambdas/admin/console/admin-session';
-import { adminLinkKey, issueConsoleLink, newSecret } from '../../lambdas/admin/console/links';
-import { Logger } from '../../lambdas/http/logger';
+import { issueConsoleLink } from '../../lambdas/admin/console/links';
+import { adminGrantKey as adminLinkKey, newSecret } from '../../lambdas/core/sessions/admin-grants';
 import { createTestTable, type TestTable } from '../support/dynamo';
-import { ADMIN_URL, consoleEvent, consoleHarness, cookiePair, createTenant, csrfOf, type ConsoleHarness } from './support';
+import { ADMIN_URL, consoleHarness, cookiePair, createTenant, csrfOf, type ConsoleHarness } from './support';
 
 const MINUTE = 60_000;
 
@@ -119,6 +118,18 @@ describe('console sign-in', () => {
     expect((await h.request('GET', '/api/session', { cookie: busy })).statusCode).toBe(401);
   });
 
+  it('treats a malformed session cookie as no session: sign-in page, 401, never a 5xx', async () => {
+    for (const cookie of [`${ADMIN_COOKIE}=%`, `${ADMIN_COOKIE}=%E0%A4%A`, `${ADMIN_COOKIE}="unterminated`]) {
+      const page = await h.request('GET', '/sso', { cookie });
+      expect(page.statusCode, cookie).toBe(302);
+      expect(page.headers?.location).toBe('/login');
+      const api = await h.request('GET', '/api/session', { cookie });
+      expect(api.statusCode, cookie).toBe(401);
+      expect(JSON.parse(api.body!).error.code).toBe('unauthorized');
+      expect((await h.request('POST', '/logout', { cookie, form: {} })).headers?.location).toBe('/login?signedOut=1');
+    }
+  });
+
   it('signs out: the session is revoked server-side and the cookie cleared', async () => {
     const tenant = await createTenant(h.adapters, h.clock);
     const cookie = cookiePair(await signInWith(await link(tenant.id, 'bye@acme.example')), ADMIN_COOKIE);
@@ -147,13 +158,15 @@ describe('console sign-in', () => {
 
   it('issues links on the operator API: POST /operator/tenants/{id}/console-links', async () => {
     const tenant = await createTenant(h.adapters, h.clock);
-    const [route] = consoleOperatorRoutes({ ...h.adapters, adminPublicUrl: ADMIN_URL, clock: h.clock });
-    const event = consoleEvent('POST', `/operator/tenants/${tenant.id}/console-links`, { body: { email: 'op@acme.example' } });
-    const result = await route!.handler({ event, params: { tenantId: tenant.id }, query: {}, correlationId: 'c-1', logger: new Logger({}, 'error') });
+    const issue = (email: string, iam = true) => h.request('POST', `/operator/tenants/${tenant.id}/console-links`, { body: { email }, iam });
+    const result = await issue('op@acme.example');
     expect(result.statusCode).toBe(201);
     const { url } = JSON.parse(result.body!);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:3001\/login\?token=[A-Za-z0-9_-]{43}$/);
-    const bad = consoleEvent('POST', `/operator/tenants/${tenant.id}/console-links`, { body: { email: 'not-an-address' } });
-    await expect(route!.handler({ event: bad, params: { tenantId: tenant.id }, query: {}, correlationId: 'c-2', logger: new Logger({}, 'error') })).rejects.toThrow(/not an email address/);
+    const bad = await issue('not-an-address');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body!).error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/not an email address/) });
+    // The console's public URL carries no IAM authorizer: the operator route refuses it.
+    expect((await issue('op@acme.example', false)).statusCode).toBe(403);
   });
 });

@@ -2,11 +2,12 @@ import type { Clock } from '../../lambdas/core/clock';
 import { asTenantId, type TenantId } from '../../lambdas/core/ids';
 import { DEFAULT_SSO_SETTINGS, type Tenant } from '../../lambdas/core/tenancy/tenant';
 import { createDynamoAdapters, type DynamoAdapters } from '../../lambdas/adapters/dynamodb/index';
-import { consoleDeps } from '../../lambdas/admin/console/compose';
-import { createConsole } from '../../lambdas/admin/console/index';
+import { adminPipeline } from '../../lambdas/admin/compose';
+import { Logger } from '../../lambdas/http/logger';
 import type { HttpEvent, HttpResult } from '../../lambdas/http/request';
 import { InMemorySecretStore } from '../support/in-memory-secret-store';
 import type { TestTable } from '../support/dynamo';
+import { httpEvent } from '../support/http-event';
 
 export const ADMIN_URL = 'http://127.0.0.1:3001';
 export const API_URL = 'http://127.0.0.1:3000';
@@ -28,46 +29,24 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
   readonly body?: unknown;
   readonly query?: Record<string, string>;
-  /** Send the body as a form post (base64, as the Function URL delivers it). */
+  /** Send the body as a form post. */
   readonly form?: Record<string, string>;
+  /** Arrive as the IAM-authenticated operator Function URL does (with an authorizer context). */
+  readonly iam?: boolean;
 }
 
+/** A request to the console's public URL, built by the twin's own event builder. */
 export function consoleEvent(method: string, rawPath: string, options: RequestOptions = {}): HttpEvent {
-  const headers: Record<string, string> = { host: '127.0.0.1:3001', ...options.headers };
-  let body: string | undefined;
-  let isBase64Encoded = false;
-  if (options.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = Buffer.from(new URLSearchParams(options.form).toString()).toString('base64');
-    isBase64Encoded = true;
-  } else if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  }
-  const query = options.query ?? {};
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: new URLSearchParams(query).toString(),
+  const body = options.body;
+  return httpEvent(method, rawPath, {
+    host: '127.0.0.1:3001',
+    headers: typeof body === 'string' ? { 'content-type': 'application/json', ...options.headers } : options.headers,
+    query: options.query,
     cookies: options.cookie ? [options.cookie] : undefined,
-    headers,
-    queryStringParameters: Object.keys(query).length ? query : undefined,
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'console',
-      domainName: '127.0.0.1:3001',
-      domainPrefix: '127',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: `req-${Math.random().toString(36).slice(2, 12)}`,
-      routeKey: '$default',
-      stage: '$default',
-      time: '',
-      timeEpoch: Date.now(),
-    },
-    body,
-    isBase64Encoded,
-  } as HttpEvent;
+    form: options.form,
+    ...(options.iam ? { authorizer: { iam: { accountId: '123456789012', userArn: 'arn:aws:iam::123456789012:user/ops' } } } : {}),
+    ...(typeof body === 'string' ? { body } : body !== undefined ? { json: body } : {}),
+  });
 }
 
 export interface ConsoleHarness {
@@ -81,18 +60,13 @@ export function consoleHarness(table: TestTable): ConsoleHarness {
   const clock = new ManualClock();
   const adapters = createDynamoAdapters({ db: table.db, tableName: table.tableName, clock });
   const secrets = new InMemorySecretStore();
-  const handle = createConsole(
-    consoleDeps({ ...adapters, secrets, scimTokenSecretPrefix: 'scim-tokens/', publicBaseUrl: API_URL, adminPublicUrl: ADMIN_URL, runtimeMode: 'local', clock }),
-  );
+  const logger = new Logger({}, 'error', () => {});
+  const handle = adminPipeline({ ...adapters, secrets, scimTokenSecretPrefix: 'scim-tokens/', publicBaseUrl: API_URL, adminPublicUrl: ADMIN_URL, runtimeMode: 'local', clock, logger });
   return {
     adapters,
     secrets,
     clock,
-    request: async (method, path, options) => {
-      const result = await handle(consoleEvent(method, path, options));
-      if (!result) throw new Error(`${method} ${path} is not a console route`);
-      return result;
-    },
+    request: (method, path, options) => handle(consoleEvent(method, path, options)),
   };
 }
 

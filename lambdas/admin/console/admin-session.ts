@@ -7,7 +7,7 @@ import type { UserRepository } from '../../core/identity/ports';
 import { normaliseEmail, primaryEmail, type User } from '../../core/identity/user';
 import type { Session, SessionStore } from '../../core/sessions/ports';
 import type { TenantRepository } from '../../core/tenancy/ports';
-import { newSecret, sha256Hex, type AdminLinkGrant } from './links';
+import { newSecret, sha256Hex, type AdminGrant } from '../../core/sessions/admin-grants';
 
 export const ADMIN_COOKIE = 'natoma_admin';
 export const IDLE_TIMEOUT_SEC = 30 * 60;
@@ -37,7 +37,7 @@ export class SignInRefusedError extends ForbiddenError {}
  * Turns a redeemed one-time grant into an admin session. An operator's link makes the address an
  * admin of the tenant (creating the user when needed); an SSO grant requires a user already flagged admin.
  */
-export async function signIn(deps: AdminSessionDeps, grant: AdminLinkGrant): Promise<{ cookieValue: string; session: Session; user: User }> {
+export async function signIn(deps: AdminSessionDeps, grant: AdminGrant): Promise<{ cookieValue: string; session: Session; user: User }> {
   const now = deps.clock.now();
   const tenant = await deps.tenants.get(grant.tenantId);
   if (!tenant) throw new SignInRefusedError('This sign-in link is for a tenant that no longer exists.');

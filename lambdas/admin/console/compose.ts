@@ -1,30 +1,15 @@
-import { z } from 'zod/v3';
-import type { ActivityLog } from '../../core/activity/events';
 import { systemClock, type Clock } from '../../core/clock';
-import { InvalidInputError } from '../../core/errors';
-import type { GroupRepository, UserRepository } from '../../core/identity/ports';
 import { createScimToken, disableScim, enableScim, listScimTokens, revokeScimToken } from '../../core/provisioning/scim-tokens';
 import type { SecretStore } from '../../core/secrets';
-import type { EphemeralStore, SessionStore } from '../../core/sessions/ports';
-import type { ScimTokenRepository, TenantRepository } from '../../core/tenancy/ports';
+import type { ScimTokenRepository } from '../../core/tenancy/ports';
 import type { Logger } from '../../http/logger';
-import { bodyText, type HttpEvent, type HttpResult } from '../../http/request';
-import { json } from '../../http/responses';
+import type { HttpEvent } from '../../http/request';
 import { SamlConfiguration } from '../../saml/configuration';
-import type { Route } from '../router';
-import { createConsole } from './index';
-import { issueConsoleLink } from './links';
 import { PublishedSpCertificates } from './published-sp-certificates';
 import type { ConsoleDeps, ConsoleScimService, ConsoleSsoService, ConsoleUrls } from './ports';
 
-export interface ConsoleRuntime {
-  readonly tenants: TenantRepository;
-  readonly users: UserRepository;
-  readonly groups: GroupRepository;
-  readonly sessions: SessionStore;
-  readonly ephemeral: EphemeralStore;
-  readonly activity: ActivityLog;
-  readonly scimTokens: ScimTokenRepository;
+/** What the console is configured with, whatever store backs it. */
+export interface ConsoleConfig {
   readonly secrets: SecretStore;
   readonly scimTokenSecretPrefix: string;
   /** PUBLIC_BASE_URL; when absent, derived from the request's domain. */
@@ -34,6 +19,11 @@ export interface ConsoleRuntime {
   readonly runtimeMode: 'deployed' | 'local';
   readonly clock?: Clock;
   readonly logger?: Logger;
+}
+
+/** The console's stores (the ones its use cases read and write) and its configuration. */
+export interface ConsoleRuntime extends ConsoleConfig, Pick<ConsoleDeps, 'tenants' | 'users' | 'groups' | 'sessions' | 'ephemeral' | 'activity'> {
+  readonly scimTokens: ScimTokenRepository;
 }
 
 const trim = (url: string): string => url.replace(/\/+$/, '');
@@ -107,35 +97,4 @@ export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
     clock,
     logger: runtime.logger,
   };
-}
-
-/** The console as the admin handler's surface seam: a 404 JSON for paths that are not the console's. */
-export function composeConsole(runtime: ConsoleRuntime): (event: HttpEvent) => Promise<HttpResult> {
-  const handle = createConsole(consoleDeps(runtime));
-  return async (event) => (await handle(event)) ?? json(404, { error: { code: 'not_found', message: `no route for ${event.requestContext.http.method} ${event.rawPath}` } });
-}
-
-const consoleLinkBody = z.object({ email: z.string().trim().min(3).max(320) }).strict();
-
-/** `POST /operator/tenants/{tenantId}/console-links {email}` → `{ url, expiresAt }`: a one-time console sign-in link. */
-export function consoleOperatorRoutes(runtime: Pick<ConsoleRuntime, 'tenants' | 'ephemeral' | 'activity' | 'adminPublicUrl' | 'clock'>): Route[] {
-  return [
-    {
-      method: 'POST',
-      pattern: '/operator/tenants/{tenantId}/console-links',
-      handler: async ({ event, params }) => {
-        let body: unknown;
-        try {
-          body = JSON.parse(bodyText(event) ?? '');
-        } catch {
-          throw new InvalidInputError('the body must be JSON: {"email": "admin@example.com"}');
-        }
-        const parsed = consoleLinkBody.safeParse(body);
-        if (!parsed.success) throw new InvalidInputError('the body must be {"email": "admin@example.com"}');
-        const adminUrl = trim(runtime.adminPublicUrl ?? `https://${event.requestContext.domainName}`);
-        const link = await issueConsoleLink({ ...runtime, adminUrl }, params.tenantId!, parsed.data.email);
-        return json(201, link);
-      },
-    },
-  ];
 }

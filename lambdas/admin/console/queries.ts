@@ -1,3 +1,4 @@
+import { z } from 'zod/v3';
 import type { ActivityCategory } from '../../core/activity/events';
 import { NotFoundError } from '../../core/errors';
 import type { TenantId, UserId } from '../../core/ids';
@@ -8,6 +9,13 @@ import { displayNameOf } from '../../core/identity/user';
 import type { Session, SessionStore } from '../../core/sessions/ports';
 
 export const USERS_PAGE_SIZE = 25;
+
+/** The query of the console's lists (pages and API): a search, a page cursor, an activity category. */
+export const listQuery = z.object({
+  q: z.string().max(320).optional(),
+  cursor: z.string().max(2048).optional(),
+  category: z.string().max(40).optional(),
+});
 /** A search reads at most this many users per request; the page then offers to continue. */
 const SEARCH_READ_BUDGET = 500;
 

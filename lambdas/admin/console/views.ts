@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import type { ScimTokenRecord, } from '../../core/tenancy/ports';
+import { planLimits, planRefusal } from '../../core/tenancy/plan';
+import type { ScimTokenRecord } from '../../core/tenancy/ports';
 import type { IdpConfig, SamlTestOutcome, Tenant } from '../../core/tenancy/tenant';
-import { isSamlActive, UPGRADE_REQUIRED_MESSAGE } from '../../core/tenancy/tenant';
-import type { ConsoleUrls } from './ports';
+import { isSamlActive } from '../../core/tenancy/tenant';
 import { tenantUrls } from '../../core/tenancy/urls';
+import type { ConsoleUrls } from './ports';
 
 /** A certificate as an admin needs to see it: who it names, until when, and a fingerprint to compare. */
 export interface CertificateView {
@@ -101,11 +102,10 @@ function idpView(config: IdpConfig, now: Date): IdpConfigView {
   };
 }
 
-
 export function ssoView(tenant: Tenant, urls: ConsoleUrls, spCertificates: string[], now: Date): SsoView {
   const sp = tenantUrls(urls.api, tenant.id);
   const draft = tenant.sso.draft;
-  const blocked = tenant.plan === 'trial' && tenant.scim.enabled ? UPGRADE_REQUIRED_MESSAGE : undefined;
+  const blocked = planRefusal(tenant, 'activate-saml');
   return {
     tenantId: tenant.id,
     plan: tenant.plan,
@@ -136,16 +136,10 @@ export function scimView(tenant: Tenant, urls: ConsoleUrls, tokens: ScimTokenRec
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .map(({ tokenId, hint, createdAt, lastUsedAt }) => ({ tokenId, hint, createdAt, lastUsedAt })),
     maxTokens: 2,
-    enableBlockedByPlan: tenant.plan === 'trial' && isSamlActive(tenant) && !tenant.scim.enabled ? UPGRADE_REQUIRED_MESSAGE : undefined,
+    enableBlockedByPlan: planRefusal(tenant, 'enable-scim'),
   };
 }
 
 export function planView(tenant: Tenant): PlanView {
-  const blocked: string[] = [];
-  if (tenant.plan === 'trial') {
-    if (isSamlActive(tenant)) blocked.push('Turning on SCIM provisioning: SAML sign-in is active, and a trial cannot have both.');
-    if (tenant.scim.enabled) blocked.push('Activating SAML (Update on the SSO page): SCIM provisioning is on, and a trial cannot have both.');
-    if (!isSamlActive(tenant) && !tenant.scim.enabled) blocked.push('Having SAML sign-in active together with SCIM provisioning: a trial can have one of them at a time.');
-  }
-  return { tenantId: tenant.id, name: tenant.name, plan: tenant.plan, samlActive: isSamlActive(tenant), scimEnabled: tenant.scim.enabled, blocked };
+  return { tenantId: tenant.id, name: tenant.name, plan: tenant.plan, samlActive: isSamlActive(tenant), scimEnabled: tenant.scim.enabled, blocked: planLimits(tenant) };
 }
