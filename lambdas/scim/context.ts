@@ -1,6 +1,7 @@
 import type { TenantId } from '../core/ids';
 import type { Json } from './filter-eval';
 import { etagOf, type Links } from './resources';
+import { notFound } from './scim-error';
 
 /** Who is asking, where, and how to name things in responses (also the `ChangedBy` of activity events). */
 export interface ScimContext {
@@ -35,3 +36,9 @@ export function resourceResponse(status: number, resource: Json, version: number
 }
 
 export const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The resource read by id, or the SCIM 404 naming it. */
+export function found<T>(kind: 'User' | 'Group', id: string, resource: T | undefined): T {
+  if (!resource) throw notFound(`${kind} ${id} not found`);
+  return resource;
+}

@@ -3,15 +3,14 @@ import type { Group } from '../core/identity/group';
 import type { GroupRepository } from '../core/identity/ports';
 import type { ProvisioningActivity } from '../core/identity/provisioning-activity';
 import { asGroupId, asUserId, newResourceId, type TenantId } from '../core/ids';
-import type { PageRequest } from '../core/paging';
-import { resourceResponse, sameJson, type ListQuery, type ScimContext, type ScimResponse } from './context';
+import { found, resourceResponse, sameJson, type ListQuery, type ScimContext, type ScimResponse } from './context';
 import { LIMITS } from './discovery';
 import { isObject, type Json } from './filter-eval';
 import { emptyPlan, planMembers, replacementPlan, type MemberPlan, type Memberships } from './memberships';
 import { applyPatch, parsePatchRequest } from './patch';
 import { parseProjection, project, wants, type Projection } from './projection';
 import { etagOf, groupFieldsFromScim, groupToScim, type GroupFields } from './resources';
-import { invalidValue, notFound, tooMany } from './scim-error';
+import { invalidValue, tooMany } from './scim-error';
 import type { SearchableResource } from './search';
 import { checkIfMatch, versionedWrite } from './versioned-write';
 
@@ -25,11 +24,11 @@ export interface ScimGroupsDeps {
 /** The SCIM Group endpoints: attributes are one versioned write, members go through membership items. */
 export class ScimGroups implements SearchableResource<Group> {
   readonly kind = 'Group';
-  readonly plural = 'groups';
-  readonly membershipAttribute = 'members';
-  readonly indexedAttributes = 'displayName, externalId, id, members.value';
+  readonly store: ScimGroupsDeps['groups'];
 
-  constructor(private readonly deps: ScimGroupsDeps) {}
+  constructor(private readonly deps: ScimGroupsDeps) {
+    this.store = deps.groups;
+  }
 
   async create(ctx: ScimContext, body: unknown, query: ListQuery): Promise<ScimResponse> {
     if (!isObject(body)) throw invalidValue('the body must be a Group object');
@@ -126,9 +125,7 @@ export class ScimGroups implements SearchableResource<Group> {
   }
 
   private async require(tenantId: TenantId, id: string): Promise<Group> {
-    const group = await this.deps.groups.get(tenantId, asGroupId(id));
-    if (!group) throw notFound(`Group ${id} not found`);
-    return group;
+    return found('Group', id, await this.deps.groups.get(tenantId, asGroupId(id)));
   }
 
   private async render(ctx: ScimContext, group: Group, projection: Projection, membersByDefault: boolean): Promise<Json> {
@@ -146,14 +143,6 @@ export class ScimGroups implements SearchableResource<Group> {
       }
     }
     return Promise.all(groups.map((group) => this.render(ctx, group, projection, false)));
-  }
-
-  count(tenantId: TenantId): Promise<number> {
-    return this.deps.groups.count(tenantId);
-  }
-
-  list(tenantId: TenantId, page: PageRequest) {
-    return this.deps.groups.list(tenantId, page);
   }
 
   async findIndexed(tenantId: TenantId, attr: string, value: string): Promise<Group[] | undefined> {

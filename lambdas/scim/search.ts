@@ -16,20 +16,20 @@ import { invalidValue, ScimError, tooMany } from './scim-error';
 /** What a list or search needs of one resource type (users, groups): each module answers for its own kind. */
 export interface SearchableResource<T extends { readonly id: string }> {
   readonly kind: ResourceKind;
-  /** How a message names several of them. */
-  readonly plural: 'users' | 'groups';
-  /** The attribute a filter names memberships by: `groups` on Users, `members` on Groups. */
-  readonly membershipAttribute: 'groups' | 'members';
-  /** Named in the 400 of a non-indexed filter on a large tenant, e.g. `userName, externalId, id, emails.value`. */
-  readonly indexedAttributes: string;
-  count(tenantId: TenantId): Promise<number>;
-  list(tenantId: TenantId, page: PageRequest): Promise<Page<T>>;
+  /** The resource's repository, for counts and keyset pages. */
+  readonly store: { count(tenantId: TenantId): Promise<number>; list(tenantId: TenantId, page: PageRequest): Promise<Page<T>> };
   /** Candidates for `attr eq value` (lowercased `attr(.sub)`) through an index, or undefined when none serves it. */
   findIndexed(tenantId: TenantId, attr: string, value: string): Promise<T[] | undefined>;
   /** The JSON a filter is evaluated on; `refs` are the membership ids the filter names, answered from membership items. */
   filterDocuments(ctx: ScimContext, resources: T[], refs: string[]): Promise<Json[]>;
   renderList(ctx: ScimContext, resources: T[], projection: Projection): Promise<Json[]>;
 }
+
+/** Per resource type: how messages name several, the attribute holding memberships, what `findIndexed` serves. */
+const FILTERING: Record<ResourceKind, { plural: string; membershipAttribute: 'groups' | 'members'; indexedAttributes: string }> = {
+  User: { plural: 'users', membershipAttribute: 'groups', indexedAttributes: 'userName, externalId, id, emails.value' },
+  Group: { plural: 'groups', membershipAttribute: 'members', indexedAttributes: 'displayName, externalId, id, members.value' },
+};
 
 function parseIntParam(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -59,8 +59,8 @@ export class Search {
       resources = all.slice(offset, offset + count);
       if (cursorMode && offset + resources.length < total) nextCursor = `o.${offset + resources.length}`;
     } else {
-      total = await resource.count(ctx.tenantId);
-      const lister = (page: PageRequest) => resource.list(ctx.tenantId, page);
+      total = await resource.store.count(ctx.tenantId);
+      const lister = (page: PageRequest) => resource.store.list(ctx.tenantId, page);
       if (count === 0) {
         resources = [];
       } else if (cursorMode) {
@@ -82,16 +82,17 @@ export class Search {
 
   /** Every match of a filter: through an index when one applies, else over the tenant's resources (bounded). */
   private async filtered<T extends { readonly id: string }>(resource: SearchableResource<T>, ctx: ScimContext, filter: Filter): Promise<T[]> {
-    const refs = membershipRefs(resource.membershipAttribute, filter);
+    const facts = FILTERING[resource.kind];
+    const refs = membershipRefs(facts.membershipAttribute, filter);
     let candidates = await indexed(resource, ctx.tenantId, filter);
     if (candidates === undefined) {
-      const total = await resource.count(ctx.tenantId);
+      const total = await resource.store.count(ctx.tenantId);
       if (total > LIMITS.maxFilterScan) {
         throw tooMany(
-          `this filter is not served by an index and this tenant has ${total} ${resource.plural}: non-indexed filters are evaluated over at most ${LIMITS.maxFilterScan}. Indexed: ${resource.indexedAttributes} eq`,
+          `this filter is not served by an index and this tenant has ${total} ${facts.plural}: non-indexed filters are evaluated over at most ${LIMITS.maxFilterScan}. Indexed: ${facts.indexedAttributes} eq`,
         );
       }
-      candidates = total === 0 ? [] : (await resource.list(ctx.tenantId, { limit: LIMITS.maxFilterScan })).items;
+      candidates = total === 0 ? [] : (await resource.store.list(ctx.tenantId, { limit: LIMITS.maxFilterScan })).items;
     }
     const unique = [...new Map(candidates.map((c) => [c.id, c])).values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const docs = await resource.filterDocuments(ctx, unique, refs);

@@ -3,14 +3,13 @@ import type { GroupRepository, UserRepository } from '../core/identity/ports';
 import type { User } from '../core/identity/user';
 import type { Clock } from '../core/clock';
 import { asGroupId, asUserId, newResourceId, type TenantId } from '../core/ids';
-import type { PageRequest } from '../core/paging';
-import { resourceResponse, sameJson, type ListQuery, type ScimContext, type ScimResponse } from './context';
+import { found, resourceResponse, sameJson, type ListQuery, type ScimContext, type ScimResponse } from './context';
 import { isObject, type Json } from './filter-eval';
 import type { Memberships } from './memberships';
 import { applyPatch, parsePatchRequest } from './patch';
 import { parseProjection, project, wants, type Projection } from './projection';
 import { userFieldsFromScim, userToScim, type UserFields } from './resources';
-import { invalidValue, notFound } from './scim-error';
+import { invalidValue } from './scim-error';
 import type { SearchableResource } from './search';
 import { checkIfMatch, versionedWrite } from './versioned-write';
 
@@ -25,11 +24,11 @@ export interface ScimUsersDeps {
 /** The SCIM User endpoints: wire format in, a core lifecycle step out (deactivation's consequences live in core). */
 export class ScimUsers implements SearchableResource<User> {
   readonly kind = 'User';
-  readonly plural = 'users';
-  readonly membershipAttribute = 'groups';
-  readonly indexedAttributes = 'userName, externalId, id, emails.value';
+  readonly store: ScimUsersDeps['users'];
 
-  constructor(private readonly deps: ScimUsersDeps) {}
+  constructor(private readonly deps: ScimUsersDeps) {
+    this.store = deps.users;
+  }
 
   async create(ctx: ScimContext, body: unknown, query: ListQuery): Promise<ScimResponse> {
     if (!isObject(body)) throw invalidValue('the body must be a User object');
@@ -79,9 +78,7 @@ export class ScimUsers implements SearchableResource<User> {
   }
 
   private async require(tenantId: TenantId, id: string): Promise<User> {
-    const user = await this.deps.users.get(tenantId, asUserId(id));
-    if (!user) throw notFound(`User ${id} not found`);
-    return user;
+    return found('User', id, await this.deps.users.get(tenantId, asUserId(id)));
   }
 
   /** `groups` costs a query: on a single user by default, on lists only when asked for (attributes=groups). */
@@ -94,14 +91,6 @@ export class ScimUsers implements SearchableResource<User> {
 
   renderList(ctx: ScimContext, users: User[], projection: Projection): Promise<Json[]> {
     return Promise.all(users.map((user) => this.render(ctx, user, projection, false)));
-  }
-
-  count(tenantId: TenantId): Promise<number> {
-    return this.deps.users.count(tenantId);
-  }
-
-  list(tenantId: TenantId, page: PageRequest) {
-    return this.deps.users.list(tenantId, page);
   }
 
   async findIndexed(tenantId: TenantId, attr: string, value: string): Promise<User[] | undefined> {
