@@ -110,7 +110,7 @@ export interface Call {
  * `toHttpEvent` (through test/support/http-event), with the route key and path parameters API Gateway's
  * `/scim/v2/{tenantId}/{proxy+}` route gives.
  */
-export function event(methodName: string, target: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {}): HttpEvent {
+export function event(methodName: string, target: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string; cookies?: string[] } = {}): HttpEvent {
   const headers: Record<string, string> = {
     'user-agent': 'Okta SCIM Client 1.0.0',
     accept: 'application/scim+json',
@@ -120,7 +120,7 @@ export function event(methodName: string, target: string, options: { token?: str
   };
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const route = matchRoute(apiRoutes, methodName, target.split('?')[0]!);
-  return httpEvent(methodName, target, { host: HOST, headers, ...(body !== undefined ? { body } : {}), ...(route ?? { routeKey: '$default' }) });
+  return httpEvent(methodName, target, { host: HOST, headers, cookies: options.cookies, ...(body !== undefined ? { body } : {}), ...(route ?? { routeKey: '$default' }) });
 }
 
 export async function call(world: ScimWorld, methodName: string, target: string, options: Parameters<typeof event>[2] = {}): Promise<Call> {
