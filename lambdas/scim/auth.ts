@@ -8,7 +8,7 @@ import { ForbiddenError, UnauthorizedError } from '../core/errors';
 import { TENANT_ID_PATTERN } from '../core/ids';
 
 /** How long a container trusts what it read of a tenant (token hashes, enabled flag). */
-export const DEFAULT_TOKEN_CACHE_TTL_MS = 30_000;
+const DEFAULT_TOKEN_CACHE_TTL_MS = 30_000;
 /** lastUsedAt is recorded at most this often per token (and per container). */
 export const TOUCH_EVERY_SEC = 15 * 60;
 const MAX_CACHED_TENANTS = 10_000;

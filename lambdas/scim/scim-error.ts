@@ -41,7 +41,7 @@ export const tooMany = (detail: string) => new ScimError(400, 'tooMany', detail)
 export const notFound = (detail: string) => new ScimError(404, undefined, detail);
 
 /** RFC 7644 §3.12: `status` is a string in the body. */
-export function scimErrorBody(error: ScimError): Record<string, unknown> {
+function scimErrorBody(error: ScimError): Record<string, unknown> {
   const body: Record<string, unknown> = { schemas: [SCHEMA.error], status: String(error.status) };
   if (error.scimType) body.scimType = error.scimType;
   body.detail = error.message;
