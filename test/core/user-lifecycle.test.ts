@@ -44,6 +44,11 @@ describe('the user lifecycle', () => {
       lastSeenAt: at.toISOString(),
       expiresAt: new Date(at.getTime() + 3_600_000).toISOString(),
     });
+    // A user's sessions are listed through an eventually consistent index (see DynamoSessionStore): wait
+    // until it shows this one, so that what follows tests the lifecycle, not the index's lag.
+    for (let waited = 0; (await adapters.sessions.listOfUser(user.tenantId, user.id)).length < n && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async function events(tenantId: TenantId): Promise<{ type: string; summary: string; actor: string; correlationId?: string }[]> {
