@@ -4,11 +4,11 @@ import { matchScimToken, parseScimTokenSecret, scimTokenSecretName, type ScimTok
 import type { SecretStore } from '../core/secrets';
 import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/ports';
 import type { Tenant } from '../core/tenancy/tenant';
+import { ForbiddenError, UnauthorizedError } from '../core/errors';
 import { TENANT_ID_PATTERN } from '../core/ids';
-import { ScimError } from './scim-error';
 
 /** How long a container trusts what it read of a tenant (token hashes, enabled flag). */
-export const DEFAULT_TOKEN_CACHE_TTL_MS = 30_000;
+const DEFAULT_TOKEN_CACHE_TTL_MS = 30_000;
 /** lastUsedAt is recorded at most this often per token (and per container). */
 export const TOUCH_EVERY_SEC = 15 * 60;
 const MAX_CACHED_TENANTS = 10_000;
@@ -24,13 +24,10 @@ interface Entry {
   readonly expiresAt: number;
 }
 
-const unauthorized = (detail: string) =>
-  new ScimError(401, undefined, detail, { headers: { 'www-authenticate': 'Bearer realm="scim", error="invalid_token"' } });
-
 /**
  * Bearer-token check for `/scim/v2/{tenantId}`: the token must hash to one of that tenant's stored
  * hashes (constant-time comparison). A token of another tenant, an unknown tenant and a wrong token
- * get the same 401, so nothing tells them apart. The secret and tenant are cached per container for
+ * get the same 401 (the error table adds the Bearer challenge), so nothing tells them apart. The secret and tenant are cached per container for
  * `ttlMs`: a revoked token, or a disabled tenant, keeps working at most that long on a warm container.
  */
 export class ScimAuthenticator {
@@ -50,15 +47,15 @@ export class ScimAuthenticator {
 
   async authenticate(tenantIdText: string, authorization: string | undefined): Promise<Authenticated> {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!authorization) throw unauthorized('authentication required: send Authorization: Bearer <token>');
-    if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"');
-    if (!TENANT_ID_PATTERN.test(tenantIdText)) throw unauthorized('invalid token');
+    if (!authorization) throw new UnauthorizedError('authentication required: send Authorization: Bearer <token>');
+    if (!match) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"');
+    if (!TENANT_ID_PATTERN.test(tenantIdText)) throw new UnauthorizedError('invalid token');
     const tenantId = tenantIdText as TenantId;
     const entry = await this.load(tenantId);
     const tokenId = matchScimToken(match[1]!, entry.secret);
-    if (!tokenId || !entry.tenant) throw unauthorized('invalid token');
+    if (!tokenId || !entry.tenant) throw new UnauthorizedError('invalid token');
     // Only a caller holding a valid token of this tenant learns that provisioning is off.
-    if (!entry.tenant.scim.enabled) throw new ScimError(403, undefined, 'SCIM provisioning is disabled for this tenant: enable it in Admin > SCIM');
+    if (!entry.tenant.scim.enabled) throw new ForbiddenError('SCIM provisioning is disabled for this tenant: enable it in Admin > SCIM');
     await this.touch(tenantId, tokenId);
     return { tenant: entry.tenant, tokenId };
   }

@@ -8,7 +8,7 @@ import { createLogger } from '../http/logger';
 import type { HttpEvent, HttpResult } from '../http/request';
 import { createScimHandler, type ScimHandler } from './app';
 
-export { createScimHandler, type ScimHandlerDeps, type ScimHandler } from './app';
+export { createScimHandler, scimPipeline, type ScimHandlerDeps, type ScimHandler } from './app';
 
 export const scimEnvSchema = z.object({
   [EnvName.tableName]: z.string().min(1),
@@ -21,12 +21,12 @@ export const scimEnvSchema = z.object({
 
 let composed: ScimHandler | undefined;
 
+/** Env validated, one document client and the SCIM surface per container. */
 function compose(): ScimHandler {
   const env = loadEnv(scimEnvSchema);
   const db = createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT });
-  const adapters = createDynamoAdapters({ db, tableName: env[EnvName.tableName] });
   return createScimHandler({
-    ...adapters,
+    ...createDynamoAdapters({ db, tableName: env[EnvName.tableName] }),
     secrets: new SecretsManagerSecretStore(),
     secretPrefix: env[EnvName.scimTokenSecretPrefix],
     publicBaseUrl: env[EnvName.publicBaseUrl],
@@ -34,8 +34,8 @@ function compose(): ScimHandler {
   });
 }
 
-/** The Lambda entry point, composed on first use (one document client per container). */
-export const handler = async (event: HttpEvent): Promise<HttpResult> => {
+/** The Lambda entry point, composed on first use. */
+export const handler = (event: HttpEvent): Promise<HttpResult> => {
   composed ??= compose();
   return composed(event);
 };

@@ -4,12 +4,12 @@ import type { EphemeralStore } from '../core/sessions/ports';
 import { tooMany } from './scim-error';
 
 /** How long the position of a next page is remembered (an import pauses far less than this). */
-export const CURSOR_TTL_SEC = 30 * 60;
+const CURSOR_TTL_SEC = 30 * 60;
 /** Items a cache-missing deep `startIndex` may walk past before answering 400 (the one exception to the 1,000-item bound). */
 export const MAX_WALK = 10_000;
 const WALK_STEP = 1000;
 
-export type Lister<T> = (page: PageRequest) => Promise<Page<T>>;
+type Lister<T> = (page: PageRequest) => Promise<Page<T>>;
 
 const cursorKey = (tenantId: TenantId, resource: string, startIndex: number) => `scim-cursor:${tenantId}:${resource}:${startIndex}`;
 

@@ -1,4 +1,3 @@
-import { DomainError } from '../core/errors';
 import type { HttpResult } from '../http/request';
 import { SCHEMA } from './schema';
 
@@ -41,30 +40,8 @@ export const noTarget = (detail: string) => new ScimError(400, 'noTarget', detai
 export const tooMany = (detail: string) => new ScimError(400, 'tooMany', detail);
 export const notFound = (detail: string) => new ScimError(404, undefined, detail);
 
-// Record<> makes a new DomainError kind a compile error until it is mapped here.
-const byKind: Record<DomainError['kind'], { status: number; scimType?: ScimType }> = {
-  'not-found': { status: 404 },
-  conflict: { status: 409, scimType: 'uniqueness' },
-  'invalid-input': { status: 400, scimType: 'invalidValue' },
-  'precondition-failed': { status: 412 },
-  forbidden: { status: 403 },
-  unauthorized: { status: 401 },
-  'plan-required': { status: 403 },
-  'too-many-requests': { status: 429 },
-};
-
-export function toScimError(error: unknown): ScimError {
-  if (error instanceof ScimError) return error;
-  if (error instanceof DomainError) {
-    const { status, scimType } = byKind[error.kind];
-    const headers = 'retryAfterSec' in error && typeof error.retryAfterSec === 'number' ? { 'retry-after': String(error.retryAfterSec) } : undefined;
-    return new ScimError(status, scimType, error.message, { cause: error, headers });
-  }
-  return new ScimError(500, undefined, 'internal error', { cause: error });
-}
-
 /** RFC 7644 §3.12: `status` is a string in the body. */
-export function scimErrorBody(error: ScimError): Record<string, unknown> {
+function scimErrorBody(error: ScimError): Record<string, unknown> {
   const body: Record<string, unknown> = { schemas: [SCHEMA.error], status: String(error.status) };
   if (error.scimType) body.scimType = error.scimType;
   body.detail = error.message;

@@ -6,8 +6,11 @@ import { DEFAULT_SSO_SETTINGS, type Tenant } from '../../lambdas/core/tenancy/te
 import { Logger } from '../../lambdas/http/logger';
 import type { HttpEvent, HttpResult } from '../../lambdas/http/request';
 import { createScimHandler, type ScimHandler, type ScimHandlerDeps } from '../../lambdas/scim/app';
+import { matchRoute } from '../../local/http-bridge';
+import { apiRoutes } from '../../local/routes';
 import { countingClient, type CountingClient } from '../support/counting-client';
 import { createTestTable, type TestTable } from '../support/dynamo';
+import { httpEvent } from '../support/http-event';
 import { InMemorySecretStore } from '../support/in-memory-secret-store';
 
 export const SECRET_PREFIX = 'natoma/test/scim/';
@@ -50,7 +53,7 @@ export async function createWorld(overrides: Partial<ScimHandlerDeps> = {}): Pro
       secrets,
       secretPrefix: SECRET_PREFIX,
       clock,
-      logger: new Logger({ service: 'scim' }, 'info', (line) => logs.push(line)),
+      logger: new Logger({ service: 'scim' }, 'debug', (line) => logs.push(line)),
       rateLimit: false,
       ...overrides,
       ...more,
@@ -102,13 +105,13 @@ export interface Call {
   readonly raw: HttpResult;
 }
 
-/** An API Gateway HTTP API (payload 2.0) event, as it reaches the Lambda. */
-export function event(methodName: string, target: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {}): HttpEvent {
-  const [rawPath, rawQuery = ''] = target.split('?') as [string, string | undefined];
-  const query: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(rawQuery)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+/**
+ * An API Gateway HTTP API (payload 2.0) event, as it reaches the Lambda: built by the twin's own
+ * `toHttpEvent` (through test/support/http-event), with the route key and path parameters API Gateway's
+ * `/scim/v2/{tenantId}/{proxy+}` route gives.
+ */
+export function event(methodName: string, target: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string; cookies?: string[] } = {}): HttpEvent {
   const headers: Record<string, string> = {
-    host: HOST,
     'user-agent': 'Okta SCIM Client 1.0.0',
     accept: 'application/scim+json',
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
@@ -116,27 +119,8 @@ export function event(methodName: string, target: string, options: { token?: str
     ...options.headers,
   };
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  return {
-    version: '2.0',
-    routeKey: 'ANY /scim/v2/{tenantId}/{proxy+}',
-    rawPath,
-    rawQueryString: rawQuery,
-    headers,
-    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: HOST,
-      domainPrefix: 'api',
-      http: { method: methodName, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: headers['user-agent']! },
-      requestId: `req-${Math.random().toString(36).slice(2)}`,
-      routeKey: 'ANY /scim/v2/{tenantId}/{proxy+}',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    ...(body !== undefined ? { body, isBase64Encoded: false } : { isBase64Encoded: false }),
-  } as HttpEvent;
+  const route = matchRoute(apiRoutes, methodName, target.split('?')[0]!);
+  return httpEvent(methodName, target, { host: HOST, headers, cookies: options.cookies, ...(body !== undefined ? { body } : {}), ...(route ?? { routeKey: '$default' }) });
 }
 
 export async function call(world: ScimWorld, methodName: string, target: string, options: Parameters<typeof event>[2] = {}): Promise<Call> {

@@ -1,0 +1,150 @@
+import type { Group } from '../core/identity/group';
+import type { GroupRepository, UserRepository } from '../core/identity/ports';
+import { asUserId, type GroupId, type TenantId, type UserId } from '../core/ids';
+import { LIMITS } from './discovery';
+import type { Filter, PatchPath } from './filter';
+import type { PatchOpName } from './patch';
+import { memberIdsOf, type MemberRef } from './resources';
+import { invalidFilter, invalidValue, tooMany } from './scim-error';
+
+const MAX_MEMBER_REFS_IN_FILTER = 10;
+const MEMBER_PAGE = 1000;
+
+/** The net membership change of a write: additions, removals, or a full replacement by `adds`. */
+export interface MemberPlan {
+  replaceAll: boolean;
+  adds: Set<string>;
+  removes: Set<string>;
+}
+
+export const emptyPlan = (): MemberPlan => ({ replaceAll: false, adds: new Set(), removes: new Set() });
+
+/** A PUT with `members` replaces the membership; without, it leaves it alone. */
+export const replacementPlan = (members: string[] | undefined): MemberPlan => (members === undefined ? emptyPlan() : { ...emptyPlan(), replaceAll: true, adds: new Set(members) });
+
+/** Folds one `members` operation of a PATCH into the plan, in order. */
+export function planMembers(plan: MemberPlan, op: PatchOpName, path: PatchPath, value: unknown): void {
+  const add = (ids: string[]) => ids.forEach((id) => (plan.removes.delete(id), plan.adds.add(id)));
+  const remove = (ids: string[]) => ids.forEach((id) => (plan.adds.delete(id), plan.replaceAll || plan.removes.add(id)));
+  if (path.sub !== undefined) {
+    if (op === 'remove' && path.filter) throw invalidValue('members are removed whole: drop the sub-attribute from the path');
+    return; // display/$ref/type of a member are not stored
+  }
+  if (path.filter) {
+    const ids = memberValueIds(path.filter);
+    remove(ids);
+    if (op !== 'remove') add(memberIdsOf(value));
+    return;
+  }
+  if (op === 'add') return add(memberIdsOf(value));
+  if (op === 'replace') {
+    plan.replaceAll = true;
+    plan.removes.clear();
+    plan.adds = new Set(memberIdsOf(value));
+    return;
+  }
+  // remove: with a value (Entra) only those members, without one every member (RFC 7644 §3.5.2.2).
+  if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) return remove(memberIdsOf(value));
+  plan.replaceAll = true;
+  plan.adds.clear();
+  plan.removes.clear();
+}
+
+/** `value eq "x"` or an `or` of those: the member ids a filtered members path names. */
+function memberValueIds(filter: Filter): string[] {
+  if (filter.op === 'or') return [...memberValueIds(filter.left), ...memberValueIds(filter.right)];
+  if (filter.op === 'eq' && filter.path.attr.toLowerCase() === 'value' && filter.path.sub === undefined && typeof filter.value === 'string') return [filter.value];
+  throw invalidFilter('a members path filter must be value eq "<id>" (or several joined by or)');
+}
+
+/**
+ * The ids a filter's membership predicates name (`members[value eq "id"]` on Groups, `groups.value eq "id"` on
+ * Users). Checked before anything is read: any other form on these attributes would read whole groups.
+ */
+export function membershipRefs(attr: 'groups' | 'members', filter: Filter): string[] {
+  const refs: string[] = [];
+  const visit = (f: Filter) => {
+    switch (f.op) {
+      case 'and':
+      case 'or':
+        visit(f.left);
+        visit(f.right);
+        return;
+      case 'not':
+        visit(f.filter);
+        return;
+      case 'valuePath':
+        if (f.path.attr.toLowerCase() === attr) {
+          if (f.filter.op !== 'eq' || f.filter.path.attr.toLowerCase() !== 'value' || typeof f.filter.value !== 'string') {
+            throw invalidFilter(`filters on ${attr} must be ${attr}[value eq "<id>"]`);
+          }
+          refs.push(f.filter.value);
+        }
+        return;
+      default:
+        if (f.path.attr.toLowerCase() === attr && f.path.urn === undefined) {
+          const sub = f.path.sub?.toLowerCase();
+          if (f.op !== 'eq' || typeof f.value !== 'string' || (sub !== undefined && sub !== 'value')) throw invalidFilter(`filters on ${attr} must be ${attr}.value eq "<id>"`);
+          refs.push(f.value);
+        }
+    }
+  };
+  visit(filter);
+  if (refs.length > MAX_MEMBER_REFS_IN_FILTER) throw invalidFilter(`a filter may name at most ${MAX_MEMBER_REFS_IN_FILTER} ${attr}`);
+  return [...new Set(refs)];
+}
+
+/** Membership items: validated, read and written without ever rewriting a group. */
+export class Memberships {
+  constructor(private readonly deps: { readonly users: UserRepository; readonly groups: GroupRepository }) {}
+
+  /** The ids that are users of this tenant, or 400 naming the first few that are not. */
+  async requireUsers(tenantId: TenantId, ids: Iterable<string>): Promise<UserId[]> {
+    const unique = [...new Set(ids)].map(asUserId);
+    if (unique.length === 0) return [];
+    const found = new Set((await this.deps.users.getMany(tenantId, unique)).map((u) => u.id));
+    const missing = unique.filter((id) => !found.has(id));
+    if (missing.length > 0) throw invalidValue(`members must be users of this tenant; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    return unique;
+  }
+
+  /** Members inline, or 400 tooMany past LIMITS.maxInlineMembers. */
+  async inline(group: Group): Promise<MemberRef[]> {
+    if (group.memberCount > LIMITS.maxInlineMembers) {
+      throw tooMany(
+        `group ${group.id} has ${group.memberCount} members, more than the ${LIMITS.maxInlineMembers} returned inline: ask with excludedAttributes=members, and test a membership with filter=id eq "${group.id}" and members[value eq "<user id>"]`,
+      );
+    }
+    if (group.memberCount === 0) return [];
+    const page = await this.deps.groups.listMembers(group.tenantId, group.id, { limit: LIMITS.maxInlineMembers });
+    return page.items.map((value) => ({ value }));
+  }
+
+  /** Writes a plan. A replacement needs the current membership: the one group write that costs in proportion to the group. */
+  async apply(group: Group, plan: MemberPlan): Promise<{ added: number; removed: number }> {
+    let removes = [...plan.removes];
+    if (plan.replaceAll) {
+      const current: string[] = [];
+      let cursor: string | undefined;
+      if (group.memberCount > 0) {
+        do {
+          const page = await this.deps.groups.listMembers(group.tenantId, group.id, { limit: MEMBER_PAGE, ...(cursor ? { cursor } : {}) });
+          current.push(...page.items);
+          cursor = page.cursor;
+        } while (cursor);
+      }
+      removes = current.filter((member) => !plan.adds.has(member));
+    }
+    const adds = [...plan.adds].map(asUserId);
+    const removed = removes.length > 0 ? await this.deps.groups.removeMembers(group.tenantId, group.id, removes.map(asUserId)) : 0;
+    const added = adds.length > 0 ? await this.deps.groups.addMembers(group.tenantId, group.id, adds) : 0;
+    return { added, removed };
+  }
+
+  /** Which of `userIds` belong to the group, asked in batches of 100. */
+  async membersAmong(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<Set<UserId>> {
+    const out = new Set<UserId>();
+    for (let i = 0; i < userIds.length; i += 100) for (const id of await this.deps.groups.membersAmong(tenantId, groupId, userIds.slice(i, i + 100))) out.add(id);
+    return out;
+  }
+}
