@@ -170,7 +170,15 @@ async function workingScimToken(call: OperatorCall, scimBaseUrl: string, tenantI
     if (probe.status === 200) return stored;
   }
   const created = await call({ method: 'POST', path: `/operator/tenants/${tenantId}/scim/tokens` });
-  return String(created.token);
+  const token = String(created.token);
+  // A warm SCIM handler that just refused the old token keeps the tenant's token list for up to 30 s
+  // (lambdas/scim/auth.ts), so the new token may be refused until then: wait for it.
+  for (const deadline = Date.now() + 35_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 1000))) {
+    const probe = await browser.request(`${scimBaseUrl}/Users?count=1`, { headers: { authorization: `Bearer ${token}` } });
+    await probe.body?.cancel();
+    if (probe.status === 200) return token;
+  }
+  throw new Error('the new SCIM token was not accepted within 35 s');
 }
 
 async function ensureScimUser(browser: Browserless, scimBaseUrl: string, token: string): Promise<void> {

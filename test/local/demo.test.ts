@@ -1,11 +1,13 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoWanted } from '../../local/demo';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { demoMarkerPath, demoWanted, DemoSkippedError, ensureDemo } from '../../local/demo';
 import { freePort } from '../../local/dynamodb-local';
+import { startTwin, type RunningTwin } from '../../local/twin';
 import { launchChromium } from '../support/browser';
 
 const ROOT = process.cwd();
@@ -175,5 +177,46 @@ describe('whether npm start sets up the demo', () => {
     expect(demoWanted(['--no-demo'], {})).toBe(false);
     for (const off of ['0', 'false', 'off', 'no']) expect(demoWanted([], { NATOMA_DEMO: off })).toBe(false);
     expect(() => demoWanted(['--no-dmeo'], {})).toThrow('unknown flag --no-dmeo');
+  });
+});
+
+describe('the demo on a twin whose DATA_DIR lost its marker', { timeout: 120_000 }, () => {
+  const twins: RunningTwin[] = [];
+  const start = async (same?: RunningTwin) => {
+    const dataDir = same?.dataDir ?? (await mkdtemp(join(tmpdir(), 'natoma-demo-marker-')));
+    const twin = await startTwin({ dataDir, port: 0, adminPort: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName: same?.tableName ?? `demo-${randomUUID()}`, logSink: () => {} });
+    twins.push(twin);
+    return twin;
+  };
+  afterAll(async () => {
+    for (const twin of twins) {
+      await twin.stop();
+      await rm(twin.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the demo tenant by its domain instead of creating a second one', async () => {
+    const twin = await start();
+    const first = await ensureDemo(twin);
+    await twin.stop();
+    await rm(demoMarkerPath(twin.dataDir));
+    const again = await ensureDemo(await start(twin));
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, tenantId: first.tenantId });
+    const list = (await (await fetch(`${again.scimBaseUrl}/Users`, { headers: { authorization: `Bearer ${again.scimToken}` } })).json()) as { totalResults: number };
+    expect(list.totalResults).toBeGreaterThan(0);
+  });
+
+  it('leaves alone a tenant of another name that owns acme.test, and says so', async () => {
+    const twin = await start();
+    const created = await fetch(`${twin.adminUrl}/operator/tenants`, {
+      method: 'POST',
+      headers: { 'x-natoma-operator-key': twin.operatorKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Acme Real', domains: ['acme.test'] }),
+    });
+    expect(created.status).toBe(201);
+    const refused = ensureDemo(twin);
+    await expect(refused).rejects.toBeInstanceOf(DemoSkippedError);
+    await expect(refused).rejects.toThrow('the domain acme.test already belongs to tenant "Acme Real"');
   });
 });
