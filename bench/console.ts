@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb/client';
 import { createDynamoAdapters } from '../lambdas/adapters/dynamodb/index';
 import { asTenantId, asUserId } from '../lambdas/core/ids';
+import { launchChromium } from '../test/support/browser';
 import { startTwin } from '../local/twin';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const PAGES = ['/sso', '/scim', '/users', '/groups', '/activity', '/plan'] as const;
 const RUNS = 5;
 
@@ -57,7 +57,7 @@ export async function benchConsole(dynamoEndpoint?: string): Promise<Record<stri
   const dataDir = await mkdtemp(join(tmpdir(), 'natoma-bench-console-'));
   const tableName = `bench-console-${randomUUID()}`;
   const twin = await startTwin({ dataDir, port: 0, adminPort: 0, dynamoEndpoint, tableName, logLevel: 'error', logSink: () => {} });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const operator = async (path: string, body: unknown) => {
       const response = await fetch(`${twin.adminUrl}${path}`, { method: 'POST', headers: { 'x-natoma-operator-key': twin.operatorKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });

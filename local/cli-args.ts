@@ -1,9 +1,13 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** A flag of a CLI command. */
 export interface FlagSpec {
   readonly name: string;
   readonly kind: 'string' | 'strings' | 'boolean';
   readonly required?: boolean;
   readonly choices?: readonly string[];
+  /** A one-letter alias, e.g. `h` for `--help`. */
+  readonly short?: string;
   /** Shown in usage, e.g. `ID`. */
   readonly placeholder?: string;
   readonly description: string;
@@ -29,44 +33,60 @@ export function splitArgs(argv: readonly string[]): { words: string[]; rest: str
   return { words, rest: argv.slice(i) };
 }
 
-/** Parses `--flag value`, `--flag=value` and boolean `--flag` against the specs; unknown flags are errors. */
-export function parseFlags(args: readonly string[], specs: readonly FlagSpec[], usage?: string): FlagValues {
-  const byName = new Map(specs.map((spec) => [spec.name, spec]));
-  const values: FlagValues = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      if (arg === '-h') {
-        values.help = true;
-        continue;
-      }
-      throw new UsageError(`unexpected argument "${arg}"`, usage);
-    }
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    const spec = byName.get(name);
-    if (!spec) throw new UsageError(`unknown flag --${name}`, usage);
-    if (spec.kind === 'boolean') {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`, usage);
-      values[name] = true;
-      continue;
-    }
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      value = args[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value${spec.placeholder ? ` (${spec.placeholder})` : ''}`, usage);
-      i++;
-    }
-    if (value === '') throw new UsageError(`--${name} must not be empty`, usage);
-    if (spec.choices && !spec.choices.includes(value)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}, got "${value}"`, usage);
-    if (spec.kind === 'strings') values[name] = [...((values[name] as string[] | undefined) ?? []), value];
-    else if (values[name] !== undefined) throw new UsageError(`--${name} given twice`, usage);
-    else values[name] = value;
+type ParseArgsError = TypeError & { code?: string };
+
+/** node:util's messages name the flag in quotes (`Unknown option '--colour'`); ours say the same in our words. */
+function usageErrorOf(error: ParseArgsError, specs: readonly FlagSpec[], usage?: string): UsageError {
+  const quoted = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  const spec = quoted ? specs.find((s) => `--${s.name}` === quoted || (s.short && `-${s.short}` === quoted)) : undefined;
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new UsageError(`unknown flag ${quoted ?? error.message}`, usage);
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return new UsageError(`unexpected argument "${/'([^']*)'/.exec(error.message)?.[1] ?? '?'}"`, usage);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (spec?.kind === 'boolean') return new UsageError(`--${spec.name} takes no value`, usage);
+      if (spec) return new UsageError(`--${spec.name} needs a value${spec.placeholder ? ` (${spec.placeholder})` : ''}`, usage);
+      return new UsageError(error.message.split('\n')[0]!, usage);
+    default:
+      return new UsageError(error.message, usage);
   }
+}
+
+/**
+ * Parses `--flag value`, `--flag=value` and boolean `--flag` against the specs with node:util's
+ * parseArgs (strict: unknown flags, stray words and missing values are errors), then applies
+ * what parseArgs leaves to us: empty values, choices, a single-valued flag given twice, required flags.
+ */
+export function parseFlags(args: readonly string[], specs: readonly FlagSpec[], usage?: string): FlagValues {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const spec of specs) {
+    options[spec.name] = { type: spec.kind === 'boolean' ? 'boolean' : 'string', multiple: spec.kind === 'strings', ...(spec.short ? { short: spec.short } : {}) };
+  }
+  let parsed: { values: FlagValues; tokens: { kind: string; name?: string }[] };
+  try {
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false, tokens: true }) as typeof parsed;
+  } catch (error) {
+    if ((error as ParseArgsError).code?.startsWith('ERR_PARSE_ARGS_')) throw usageErrorOf(error as ParseArgsError, specs, usage);
+    throw error;
+  }
+  const values: FlagValues = { ...parsed.values };
   if (values.help) return values;
   for (const spec of specs) {
-    if (spec.required && values[spec.name] === undefined) throw new UsageError(`missing --${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''} (${spec.description})`, usage);
+    const value = values[spec.name];
+    if (value === undefined) {
+      if (spec.required) throw new UsageError(`missing --${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''} (${spec.description})`, usage);
+      continue;
+    }
+    if (spec.kind === 'boolean') continue;
+    const given = Array.isArray(value) ? value : [value as string];
+    if (spec.kind === 'string' && parsed.tokens.filter((token) => token.kind === 'option' && token.name === spec.name).length > 1) {
+      throw new UsageError(`--${spec.name} given twice`, usage);
+    }
+    for (const one of given) {
+      if (one === '') throw new UsageError(`--${spec.name} must not be empty`, usage);
+      if (spec.choices && !spec.choices.includes(one)) throw new UsageError(`--${spec.name} must be one of ${spec.choices.join(', ')}, got "${one}"`, usage);
+    }
   }
   return values;
 }

@@ -215,13 +215,6 @@ export const commands: CommandSpec[] = [
     run: (call, f) => call({ method: 'POST', path: tenantPath(f, '/console-links'), body: { email: f.email } }),
     human: (r, f) => lines(`One-time console sign-in link for ${String(f.email)} (works once, until ${String(r.expiresAt)}):`, '', `  ${String(r.url)}`, ''),
   },
-  {
-    words: ['console', 'link'],
-    summary: "issue a one-time sign-in link to the tenant's admin console",
-    flags: [tenantFlag, { name: 'email', kind: 'string', required: true, placeholder: 'EMAIL', description: "the tenant admin's email address" }],
-    run: (call, f) => call({ method: 'POST', path: tenantPath(f, '/console-links'), body: { email: f.email } }),
-    human: (r) => lines('One-time console sign-in link (single use):', `  ${String(r.url)}`, r.expiresAt !== undefined && `  expires ${String(r.expiresAt)}`),
-  },
 ];
 
 /** Runs a command's requests through a transport, turning non-2xx answers into OperatorRequestError. */

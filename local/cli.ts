@@ -12,7 +12,7 @@ const globalFlags: FlagSpec[] = [
   { name: 'url', kind: 'string', placeholder: 'URL', description: "a deployed stack's operator URL (stack output AdminOperatorUrl); requests are SigV4-signed" },
   { name: 'admin-url', kind: 'string', placeholder: 'URL', description: 'same as --url, for commands whose own --url means something else (sso set-metadata)' },
   { name: 'region', kind: 'string', placeholder: 'REGION', description: 'AWS region for --url (default: AWS_REGION, or taken from the URL)' },
-  { name: 'help', kind: 'boolean', description: 'show help' },
+  { name: 'help', kind: 'boolean', short: 'h', description: 'show help' },
 ];
 
 export interface CliIo {
@@ -109,7 +109,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const command = findCommand(words);
   try {
     if (!command) {
-      if (words.length === 0 && (rest.includes('--help') || rest.includes('-h') || rest.length === 0)) {
+      const general = words.length === 0 && rest.length > 0 ? parseFlags(rest, globalFlags, `${PROGRAM} --help`) : {};
+      if (words.length === 0 && (rest.length === 0 || general.help)) {
         io.stdout(generalHelp() + '\n');
         return rest.length === 0 ? 2 : 0;
       }

@@ -1,3 +1,5 @@
+import { UsageError } from './cli-args';
+import { demoBanner, demoWanted } from './demo';
 import { LocalSetupError } from './dynamodb-local';
 import { watchLaunchers } from './launcher-watch';
 import { quietNodeVersionWarning } from './quiet-warnings';
@@ -30,7 +32,7 @@ function banner(twin: RunningTwin): string {
     '  npm run admin -- tenant create --name "Acme" --domain acme.com',
     '  npm run admin -- tenant list',
     '  npm run admin -- --help',
-    '',
+    ...(twin.demo ? [demoBanner(twin.demo, twin.dataDir)] : ['']),
     'Ctrl-C stops the twin and DynamoDB Local.',
     '',
   ].join('\n');
@@ -49,6 +51,7 @@ const say = (text: string) => {
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 async function main(): Promise<void> {
+  const demo = demoWanted(process.argv.slice(2), process.env);
   const twin = await startTwin({
     dataDir: process.env.DATA_DIR || '.data',
     port: portFrom('PORT', 3000),
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
     adminPublicUrl: process.env.ADMIN_PUBLIC_URL || undefined,
     dynamoPort: process.env.DYNAMODB_PORT ? portFrom('DYNAMODB_PORT', 0) : undefined,
     logLevel: (process.env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info',
+    demo,
   });
   say(banner(twin));
 
@@ -85,6 +89,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`natoma-sso twin: ${error.message}\nusage: ${error.usage}\n`);
+    process.exit(2);
+  }
   if (error instanceof LocalSetupError) {
     process.stderr.write(`natoma-sso twin: ${error.message}\n`);
   } else {

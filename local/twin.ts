@@ -13,6 +13,7 @@ import { json } from '../lambdas/http/responses';
 import { composeSamlHandler } from '../lambdas/saml/handler';
 import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
 import { createScimHandler } from '../lambdas/scim/handler';
+import { ensureDemo, type DemoOutcome } from './demo';
 import { createDevIdp } from './dev-idp';
 import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
 import { FileSecretStore } from './file-secret-store';
@@ -52,6 +53,11 @@ export interface TwinOptions {
   readonly logLevel?: LogLevel;
   /** Where the handlers' JSON log lines go. @default - stdout */
   readonly logSink?: (line: string) => void;
+  /**
+   * Set up the demo tenant (local/demo.ts) once the twin serves, through its own HTTP surfaces.
+   * @default false - `npm start` turns it on; tests that want it ask for it
+   */
+  readonly demo?: boolean;
 }
 
 export interface RunningTwin {
@@ -67,6 +73,8 @@ export interface RunningTwin {
   readonly scimTokenSecretPrefix: string;
   /** Which API surfaces this build serves (the others answer 503). */
   readonly surfaces: Record<ApiSurface, boolean>;
+  /** The demo tenant, when `demo` was asked for: ready, or why it was not set up. */
+  readonly demo?: DemoOutcome;
   stop(): Promise<void>;
 }
 
@@ -154,7 +162,13 @@ function createBridgeServer(
 export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   const dataDir = resolve(options.dataDir);
   const tableName = options.tableName ?? 'natoma-sso';
-  const sink = options.logSink ?? ((line: string) => process.stdout.write(line + '\n'));
+  const baseSink = options.logSink ?? ((line: string) => process.stdout.write(line + '\n'));
+  // While the demo is set up, its two dozen requests would bury the banner: only warnings and errors pass.
+  let settingUpDemo = false;
+  const sink = (line: string) => {
+    if (settingUpDemo && /^\{"level":"(debug|info)"/.test(line)) return;
+    baseSink(line);
+  };
   const loggerFor = (service: string) => new Logger({ service }, options.logLevel ?? 'info', sink);
   const onCrash = (error: unknown) => sink(JSON.stringify({ level: 'error', service: 'twin', message: 'handler crashed', error: error instanceof Error ? error.stack : String(error) }));
 
@@ -263,7 +277,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       'dev-idp': (event) => idp.value.handleEvent(event),
     };
 
-    return {
+    const running = {
       apiUrl: publicBaseUrl,
       adminUrl: adminPublicUrl,
       apiPort,
@@ -277,6 +291,14 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       surfaces: { saml: Boolean(api.saml), scim: Boolean(api.scim), 'dev-idp': Boolean(api['dev-idp']) },
       stop,
     };
+    if (!options.demo) return running;
+    settingUpDemo = true;
+    const demo: DemoOutcome = await ensureDemo(running).then(
+      (ready) => ({ ready }),
+      (error: unknown) => ({ skipped: error instanceof Error ? error.message : String(error) }),
+    );
+    settingUpDemo = false;
+    return { ...running, demo };
   } catch (error) {
     await stop();
     throw error;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb/client';
 import { createDynamoAdapters, type DynamoAdapters } from '../../lambdas/adapters/dynamodb/index';
@@ -12,7 +13,6 @@ import { createTenant } from '../../lambdas/core/tenancy/tenant-admin';
 import { SamlConfiguration } from '../../lambdas/saml/configuration';
 import { startTwin, type RunningTwin } from '../../local/twin';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 
 /**
@@ -49,6 +49,7 @@ describe('admin console sign-in with SSO through the dev IdP', () => {
   };
 
   beforeAll(async () => {
+    browser = await launchChromium();
     await mkdir(SCREENSHOTS, { recursive: true });
     dataDir = await mkdtemp(join(tmpdir(), 'natoma-admin-sso-'));
     twin = await startTwin({ dataDir, port: 0, adminPort: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName: `admin-sso-${randomUUID()}`, logLevel: 'error', logSink: () => {} });
@@ -56,7 +57,6 @@ describe('admin console sign-in with SSO through the dev IdP', () => {
     domain = `adm-${randomUUID().slice(0, 8)}.example.com`;
     const tenant = await createTenant({ tenants: store.tenants, activity: store.activity, clock: systemClock }, { name: 'Admin SSO Co', domains: [domain], plan: 'paid' });
     tenantId = tenant.id;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     // SAML active with the dev IdP: metadata URL, a passed Test SAML round trip, Update.
     const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, runtimeMode: 'local' });
     await configuration.setMetadata(tenantId, { url: `${twin.apiUrl}/_dev-idp/metadata` });

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTwin, type RunningTwin } from '../../local/twin';
 import { startApiSurfaces, type ApiSurfaces } from './api-surfaces';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 
 describe('admin console in headless Chromium on the local twin', () => {
@@ -39,6 +39,7 @@ describe('admin console in headless Chromium on the local twin', () => {
   const ready = async () => page.waitForSelector('html[data-ready="true"]');
 
   beforeAll(async () => {
+    browser = await launchChromium();
     await mkdir(SCREENSHOTS, { recursive: true });
     dataDir = await mkdtemp(join(tmpdir(), 'natoma-console-e2e-'));
     const options = { dataDir, port: 0, adminPort: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName: `console-e2e-${randomUUID()}`, logLevel: 'error' as const, logSink: () => {} };
@@ -50,7 +51,6 @@ describe('admin console in headless Chromium on the local twin', () => {
       await surfaces.bind(twin);
     }
     apiUrl = surfaces?.url ?? twin.apiUrl;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());

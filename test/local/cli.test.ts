@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseFlags, UsageError, type FlagSpec } from '../../local/cli-args';
 import { startTwin, type RunningTwin } from '../../local/twin';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -48,6 +49,9 @@ describe('operator CLI against an in-process twin', { timeout: 180_000 }, () => 
 
     const listed = JSON.parse((await cli(['tenant', 'list', '--json'], env)).stdout);
     expect(listed.tenants.map((t: { tenantId: string }) => t.tenantId)).toContain(tenant.tenantId);
+    // A twin started for a test has no demo tenant unless the test asks for one.
+    expect(twin.demo).toBeUndefined();
+    expect(listed.tenants.filter((t: { domains: string[] }) => t.domains.includes('acme.test'))).toEqual([]);
 
     const shown = JSON.parse((await cli(['tenant', 'show', '--tenant', tenant.tenantId, '--json'], env)).stdout);
     expect(shown).toMatchObject({ name: 'Acme', plan: 'trial', domains: ['acme.example', 'acme-corp.example'] });
@@ -201,5 +205,45 @@ describe('operator CLI against a deployed stack (--url)', { timeout: 60_000 }, (
     expect(request.headers?.['x-amz-content-sha256'] ?? request.headers?.['x-amz-date']).toBeTruthy();
     expect(request.headers?.['x-natoma-operator-key']).toBeUndefined();
     expect(JSON.parse(request.body!)).toEqual({ name: 'Signed', domains: ['signed.example'] });
+  });
+});
+
+describe('flag parsing (node:util parseArgs underneath)', () => {
+  const specs: FlagSpec[] = [
+    { name: 'name', kind: 'string', required: true, placeholder: 'NAME', description: 'the company name' },
+    { name: 'domain', kind: 'strings', placeholder: 'DOMAIN', description: 'a domain' },
+    { name: 'plan', kind: 'string', choices: ['trial', 'paid'], description: 'the plan' },
+    { name: 'json', kind: 'boolean', description: 'JSON output' },
+    { name: 'help', kind: 'boolean', short: 'h', description: 'help' },
+  ];
+  const failure = (args: string[]) => {
+    try {
+      parseFlags(args, specs, 'usage line');
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).usage).toBe('usage line');
+      return (error as Error).message;
+    }
+    throw new Error(`${args.join(' ')} was accepted`);
+  };
+
+  it('reads --flag value, --flag=value, repeated flags and booleans', () => {
+    expect(parseFlags(['--name=Acme', '--domain', 'a.example', '--domain=b.example', '--json'], specs)).toEqual({ name: 'Acme', domain: ['a.example', 'b.example'], json: true });
+  });
+
+  it('takes -h for help and then asks for no required flag', () => {
+    expect(parseFlags(['-h'], specs)).toEqual({ help: true });
+  });
+
+  it('names the flag in every refusal', () => {
+    expect(failure(['--name'])).toBe('--name needs a value (NAME)');
+    expect(failure(['--name', '--json'])).toBe('--name needs a value (NAME)');
+    expect(failure(['--name', 'A', '--json=yes'])).toBe('--json takes no value');
+    expect(failure(['--name', 'A', '--name', 'B'])).toBe('--name given twice');
+    expect(failure(['--name='])).toBe('--name must not be empty');
+    expect(failure(['--name', 'A', 'stray'])).toBe('unexpected argument "stray"');
+    expect(failure(['--name', 'A', '-q'])).toBe('unknown flag -q');
+    expect(failure(['--json'])).toBe('missing --name NAME (the company name)');
+    expect(failure(['--name', 'A', '--plan', 'gold'])).toBe('--plan must be one of trial, paid, got "gold"');
   });
 });

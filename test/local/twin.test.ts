@@ -86,7 +86,8 @@ describe('npm start (the twin as a child process)', { timeout: 400_000 }, () => 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'natoma-twin-'));
     ports = { api: await freePort(), admin: await freePort() };
-    env = { DATA_DIR: dataDir, PORT: String(ports.api), ADMIN_PORT: String(ports.admin), PUBLIC_URL: '', ADMIN_PUBLIC_URL: '' };
+    // This suite is about the process itself: no demo tenant (test/local/demo.test.ts covers it).
+    env = { DATA_DIR: dataDir, PORT: String(ports.api), ADMIN_PORT: String(ports.admin), PUBLIC_URL: '', ADMIN_PUBLIC_URL: '', NATOMA_DEMO: '0' };
   });
   afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 

@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../lambdas/core/clock';
 import { createTenant } from '../../lambdas/core/tenancy/tenant-admin';
 import { startMiniTwin, type MiniTwin } from './support/mini-twin';
 
 const SHOTS = 'test-results/saml';
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('SAML in a real browser (headless Chromium) with the development IdP', () => {
   let twin: MiniTwin;
@@ -14,9 +14,9 @@ describe('SAML in a real browser (headless Chromium) with the development IdP', 
   let page: Page;
   let tenantId: string;
   beforeAll(async () => {
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
     twin = await startMiniTwin();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     page = await browser.newPage();
     const tenant = await createTenant({ tenants: twin.store.tenants, activity: twin.store.activity, clock: systemClock }, { name: 'Browser Co', domains: ['browser-co.example.com'], plan: 'paid' });
     tenantId = tenant.id;

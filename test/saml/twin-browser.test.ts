@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb/client';
 import { createDynamoAdapters } from '../../lambdas/adapters/dynamodb/index';
@@ -14,7 +15,6 @@ import { SamlConfiguration } from '../../lambdas/saml/configuration';
 import { startTwin, type RunningTwin } from '../../local/twin';
 
 const SHOTS = 'test-results/saml';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Issue 3, item 1, on the local twin itself (npm start's composition): the SAML surface and the dev IdP it mounts. */
 describe('SAML on the local twin in headless Chromium', () => {
@@ -27,6 +27,7 @@ describe('SAML on the local twin in headless Chromium', () => {
   let wired = false;
 
   beforeAll(async () => {
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
     dataDir = await mkdtemp(join(tmpdir(), 'saml-twin-'));
     twin = await startTwin({ dataDir, port: 0, adminPort: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName: `saml-twin-${randomUUID()}`, logLevel: 'error', logSink: () => {} });
@@ -39,7 +40,6 @@ describe('SAML on the local twin in headless Chromium', () => {
     // What the admin API does for "paste the metadata URL" (the console e2e drives the same through its pages).
     const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, runtimeMode: 'local' });
     await configuration.setMetadata(tenantId, { url: `${twin.apiUrl}/_dev-idp/metadata` });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
     page = await browser.newPage();
     const { testUrl } = await configuration.startTest(tenantId);
     await page.goto(testUrl);
