@@ -6,7 +6,8 @@ import type { SecretStore } from '../core/secrets';
 import type { EphemeralStore } from '../core/sessions/ports';
 import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/ports';
 import { json } from '../http/responses';
-import { SamlConfiguration } from '../saml/configuration';
+import { idpMetadataSource } from '../adapters/saml-metadata/index';
+import { SamlConfiguration } from '../core/sso/configuration';
 import { AdminHttpError } from './errors';
 import type { Route } from './router';
 import { parseJsonBody, ssoMetadataBody, ssoSettingsBody } from './schemas';
@@ -34,7 +35,7 @@ export function operatorSsoScimRoutes(deps: OperatorSsoScimDeps): Route[] {
     if (!deps.publicBaseUrl) throw new AdminHttpError(503, 'not_configured', 'PUBLIC_BASE_URL is not set on the admin Lambda: SSO and SCIM URLs cannot be built');
     return deps.publicBaseUrl;
   };
-  const saml = () => new SamlConfiguration({ tenants: deps.tenants, ephemeral: deps.ephemeral, activity: deps.activity, clock: deps.clock, apiBaseUrl: apiBaseUrl(), runtimeMode: deps.runtimeMode });
+  const saml = () => new SamlConfiguration({ tenants: deps.tenants, ephemeral: deps.ephemeral, activity: deps.activity, clock: deps.clock, apiBaseUrl: apiBaseUrl(), metadata: idpMetadataSource({ mode: deps.runtimeMode }) });
   const tokens = { tenants: deps.tenants, scimTokens: deps.scimTokens, secrets: deps.secrets, activity: deps.activity, clock: deps.clock, secretPrefix: deps.scimTokenSecretPrefix };
 
   return [

@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { IdpConfig, SamlProblem } from '../core/tenancy/tenant';
 import type { GuardedResponse } from './response-guard';
-import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, type XmlElement } from './xml';
+import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, type XmlElement } from '../adapters/xml/strict-xml';
 
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';

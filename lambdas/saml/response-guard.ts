@@ -1,6 +1,6 @@
 import { decryptXml } from '@node-saml/node-saml/lib/xml';
 import { SamlLoginError } from './saml-errors';
-import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, XmlRefusedError, type XmlDocument, type XmlElement } from './xml';
+import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, XmlRefusedError, type XmlDocument, type XmlElement } from '../adapters/xml/strict-xml';
 
 /** A SAMLResponse larger than this is refused before any XML parsing. */
 export const MAX_SAML_RESPONSE_BYTES = 64 * 1024;

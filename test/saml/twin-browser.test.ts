@@ -10,7 +10,8 @@ import { createDynamoAdapters } from '../../lambdas/adapters/dynamodb/index';
 import { systemClock } from '../../lambdas/core/clock';
 import type { TenantId } from '../../lambdas/core/ids';
 import { createTenant } from '../../lambdas/core/tenancy/tenant-admin';
-import { SamlConfiguration } from '../../lambdas/saml/configuration';
+import { idpMetadataSource } from '../../lambdas/adapters/saml-metadata/index';
+import { SamlConfiguration } from '../../lambdas/core/sso/configuration';
 import { startTwin, type RunningTwin } from '../../local/twin';
 
 const SHOTS = 'test-results/saml';
@@ -37,7 +38,7 @@ describe('SAML on the local twin in headless Chromium', () => {
     const tenant = await createTenant({ tenants: store.tenants, activity: store.activity, clock: systemClock }, { name: 'Twin Co', domains: [domain], plan: 'paid' });
     tenantId = tenant.id;
     // What the admin API does for "paste the metadata URL" (the console e2e drives the same through its pages).
-    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, runtimeMode: 'local' });
+    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, metadata: idpMetadataSource({ mode: 'local' }) });
     await configuration.setMetadata(tenantId, { url: `${twin.apiUrl}/_dev-idp/metadata` });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
     page = await browser.newPage();

@@ -10,7 +10,8 @@ import type { ScimTokenRepository, TenantRepository } from '../../core/tenancy/p
 import type { Logger } from '../../http/logger';
 import { bodyText, type HttpEvent, type HttpResult } from '../../http/request';
 import { json } from '../../http/responses';
-import { SamlConfiguration } from '../../saml/configuration';
+import { idpMetadataSource } from '../../adapters/saml-metadata/index';
+import { SamlConfiguration } from '../../core/sso/configuration';
 import type { Route } from '../router';
 import { createConsole } from './index';
 import { issueConsoleLink } from './links';
@@ -57,7 +58,7 @@ export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
     activity: runtime.activity,
     clock,
     apiBaseUrl: trim(runtime.publicBaseUrl ?? 'https://api.invalid'),
-    runtimeMode: runtime.runtimeMode,
+    metadata: idpMetadataSource({ mode: runtime.runtimeMode }),
   });
   const samlConfiguration = () => saml;
   const spCertificates = runtime.publicBaseUrl ? new PublishedSpCertificates(trim(runtime.publicBaseUrl), clock) : undefined;
