@@ -8,19 +8,19 @@ import type { Logger } from '../http/logger';
  * Memberships removed per purge call. One call of 1,000 is one Query and 40 BatchWriteItems: about
  * a second on DynamoDB, so the time check between calls stays fine-grained.
  */
-export const ITEMS_PER_ROUND = 1000;
+const ITEMS_PER_ROUND = 1000;
 /**
  * Time kept back from the Lambda timeout: one more round (a user purge is one transaction per group
  * the user was in) must still fit, and the summary log line must be written.
  */
 export const SAFETY_MARGIN_MS = 20_000;
 /** Tenants read per page when walking them for the IdP metadata refresh. */
-export const TENANTS_PER_PAGE = 100;
+const TENANTS_PER_PAGE = 100;
 /**
  * A tenant refresh is started only while this much time is left (or the slowest refresh so far, if
  * longer): a metadata fetch is bounded at 5 s, plus a few table calls.
  */
-export const METADATA_STEP_MS = 8_000;
+const METADATA_STEP_MS = 8_000;
 
 /** The scheduled IdP metadata refresh (lambdas/core/sso/metadata-refresh.ts) as the run sees it. */
 export interface MetadataRefreshPort {

@@ -9,9 +9,9 @@ import type { IdpConfig, Tenant } from '../tenancy/tenant';
 import { IdpMetadataError, MetadataFetchError, type IdpMetadata, type IdpMetadataSource } from './ports';
 
 /** A tenant's metadata URL is fetched at most once per this period (the maintenance run is every 5 minutes). */
-export const METADATA_REFRESH_INTERVAL_SEC = 6 * 3600;
+const METADATA_REFRESH_INTERVAL_SEC = 6 * 3600;
 /** An IdP signing certificate expiring within this many days is warned about (once a day). */
-export const CERTIFICATE_WARNING_DAYS = 30;
+const CERTIFICATE_WARNING_DAYS = 30;
 /** Daily rate-limit keys outlive their day, so a late run of the same day still finds them. */
 const DAILY_KEY_TTL_SEC = 2 * 86_400;
 const ACTOR = 'maintenance';

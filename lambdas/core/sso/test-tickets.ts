@@ -6,7 +6,7 @@ import type { EphemeralStore } from '../sessions/ports';
  * A Test SAML ticket: a single-use secret that opens one test login of one draft. Only its SHA-256
  * is stored; the link the admin opens carries the ticket itself.
  */
-export const TEST_TICKET_TTL_SEC = 10 * 60;
+const TEST_TICKET_TTL_SEC = 10 * 60;
 const ticketKey = (ticket: string): string => `saml-test-ticket:${createHash('sha256').update(ticket).digest('hex')}`;
 
 export interface TestTicket {
