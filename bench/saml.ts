@@ -13,8 +13,9 @@ import { createDynamoAdapters } from '../lambdas/adapters/dynamodb/index';
 import { systemClock } from '../lambdas/core/clock';
 import { createTenant } from '../lambdas/core/tenancy/tenant-admin';
 import { Logger } from '../lambdas/http/logger';
-import { SamlConfiguration } from '../lambdas/saml/configuration';
-import { certificatePem } from '../lambdas/saml/idp-metadata';
+import { certificatePem } from '../lambdas/adapters/saml-metadata/idp-metadata';
+import { idpMetadataSource } from '../lambdas/adapters/saml-metadata/index';
+import { SamlConfiguration } from '../lambdas/core/sso/configuration';
 import { createSamlHandler } from '../lambdas/saml/handler';
 import { decodeSamlResponse, guardResponse } from '../lambdas/saml/response-guard';
 import { validateResponse } from '../lambdas/saml/response-validator';
@@ -61,7 +62,7 @@ export async function benchSaml(endpoint: string): Promise<Record<string, unknow
     // Okta signs with RSA-2048 keys.
     const idp = new SamlifyIdp({ credential: generateSpCredential('bench IdP', 365, new Date(), 2048) });
     const handle = createSamlHandler({ ...store, secrets, spSecretName: 'sp', publicBaseUrl: API, runtimeMode: 'deployed', logger: new Logger({}, 'error', () => undefined) });
-    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: API, runtimeMode: 'deployed' });
+    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: API, metadata: idpMetadataSource({ mode: 'deployed' }) });
     const tenant = await createTenant({ tenants: store.tenants, activity: store.activity, clock: systemClock }, { name: 'Bench Co', domains: ['bench.example.com'], plan: 'paid' });
     const draft = await configuration.setMetadata(tenant.id, { xml: idp.metadata() });
     await configuration.recordTestOutcome(tenant.id, draft.configId, { status: 'passed', at: new Date().toISOString(), attributes: {}, nameId: 'bench' });

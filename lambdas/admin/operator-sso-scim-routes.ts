@@ -8,7 +8,8 @@ import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/port
 import { tenantUrls } from '../core/tenancy/urls';
 import { json } from '../http/responses';
 import { route, type Route } from '../http/routes';
-import { SamlConfiguration } from '../saml/configuration';
+import { idpMetadataSource } from '../adapters/saml-metadata/index';
+import { SamlConfiguration } from '../core/sso/configuration';
 import { NotConfiguredError } from './error-table';
 import { jsonBody, ssoMetadataBody, ssoSettingsBody } from './schemas';
 
@@ -35,7 +36,7 @@ export function operatorSsoScimRoutes(deps: OperatorSsoScimDeps): Route[] {
     if (!deps.publicBaseUrl) throw new NotConfiguredError('PUBLIC_BASE_URL is not set on the admin Lambda: SSO and SCIM URLs cannot be built');
     return deps.publicBaseUrl;
   };
-  const saml = () => new SamlConfiguration({ tenants: deps.tenants, ephemeral: deps.ephemeral, activity: deps.activity, clock: deps.clock, apiBaseUrl: apiBaseUrl(), runtimeMode: deps.runtimeMode });
+  const saml = () => new SamlConfiguration({ tenants: deps.tenants, ephemeral: deps.ephemeral, activity: deps.activity, clock: deps.clock, apiBaseUrl: apiBaseUrl(), metadata: idpMetadataSource({ mode: deps.runtimeMode }) });
   const tokens = { tenants: deps.tenants, scimTokens: deps.scimTokens, secrets: deps.secrets, activity: deps.activity, clock: deps.clock, secretPrefix: deps.scimTokenSecretPrefix };
   const sso = '/operator/tenants/{tenantId}/sso';
   const scim = '/operator/tenants/{tenantId}/scim';

@@ -1,19 +1,15 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import type { IdpConfig, SamlProblem } from '../core/tenancy/tenant';
+import type { SamlProblem } from '../core/tenancy/tenant';
 import type { GuardedResponse } from './response-guard';
-import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, type XmlElement } from './xml';
+import type { ValidationExpectations } from './response-validator';
+import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, type XmlElement } from '../adapters/xml/strict-xml';
 
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 
-export interface DiagnosisContext {
-  readonly idp: IdpConfig;
-  readonly spEntityId: string;
-  readonly acsUrl: string;
-  readonly clockSkewSec: number;
-  readonly now: Date;
-}
+/** What a test response is checked against: the validation's expectations, without a request to answer. */
+export type DiagnosisContext = Omit<ValidationExpectations, 'requestId'>;
 
 /** SHA-256 fingerprint of a base64 DER certificate, as admins compare them (AB:CD:...). */
 export function fingerprint(base64Der: string): string {

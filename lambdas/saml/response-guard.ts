@@ -1,9 +1,9 @@
 import { decryptXml } from '@node-saml/node-saml/lib/xml';
 import { SamlLoginError } from './saml-errors';
-import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, XmlRefusedError, type XmlDocument, type XmlElement } from './xml';
+import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, XmlRefusedError, type XmlDocument, type XmlElement } from '../adapters/xml/strict-xml';
 
 /** A SAMLResponse larger than this is refused before any XML parsing. */
-export const MAX_SAML_RESPONSE_BYTES = 64 * 1024;
+const MAX_SAML_RESPONSE_BYTES = 64 * 1024;
 
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -11,7 +11,7 @@ const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 
 // Only RSA/ECDSA with SHA-256 or stronger (Okta signs with RSA-SHA256). No SHA-1, no HMAC
 // (an HMAC keyed with the IdP's public certificate is a known forgery).
-export const ALLOWED_SIGNATURE_METHODS = new Set([
+const ALLOWED_SIGNATURE_METHODS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
@@ -19,7 +19,7 @@ export const ALLOWED_SIGNATURE_METHODS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384',
   'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512',
 ]);
-export const ALLOWED_DIGEST_METHODS = new Set([
+const ALLOWED_DIGEST_METHODS = new Set([
   'http://www.w3.org/2001/04/xmlenc#sha256',
   'http://www.w3.org/2001/04/xmldsig-more#sha384',
   'http://www.w3.org/2001/04/xmlenc#sha512',

@@ -1,9 +1,9 @@
-import { SAML, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/node-saml';
+import type { Profile } from '@node-saml/node-saml';
 import type { IdpConfig } from '../core/tenancy/tenant';
-import { certificatePem } from './idp-metadata';
 import type { GuardedResponse } from './response-guard';
+import { samlFor } from './saml-provider';
 import { SamlLoginError } from './saml-errors';
-import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf } from './xml';
+import { attr, childElements, parseXmlStrict, textOf } from '../adapters/xml/strict-xml';
 
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -31,59 +31,6 @@ export interface ValidatedAssertion {
   readonly validUntil: Date;
 }
 
-/**
- * A CacheProvider that knows exactly one request ID: the one this ACS call already took (atomically,
- * single use) from the shared store. node-saml then checks InResponseTo on the Response and on the
- * SubjectConfirmationData against it.
- */
-class OneRequestCache implements CacheProvider {
-  constructor(
-    private readonly requestId: string | undefined,
-    private readonly createdAt: string,
-  ) {}
-  async saveAsync(): Promise<null> {
-    return null;
-  }
-  async getAsync(key: string): Promise<string | null> {
-    return this.requestId !== undefined && key === this.requestId ? this.createdAt : null;
-  }
-  async removeAsync(): Promise<null> {
-    return null;
-  }
-}
-
-/** node-saml configured explicitly: its defaults (SHA-1, InResponseTo never, no issuer check) are not ours. */
-export function samlFor(
-  expect: Omit<ValidationExpectations, 'now'> & { decryptionKeyPem?: string; signingKeyPem?: string; now?: Date; generateUniqueId?: () => string; usePost?: boolean },
-): SAML {
-  return new SAML({
-    callbackUrl: expect.acsUrl,
-    issuer: expect.spEntityId,
-    audience: expect.spEntityId,
-    idpCert: expect.idp.signingCertificates.map(certificatePem),
-    idpIssuer: expect.idp.entityId,
-    entryPoint: expect.idp.ssoRedirectUrl ?? expect.idp.ssoPostUrl,
-    // Either signature suffices (Okta signs the assertion, optionally the response too); at least one is
-    // required by node-saml when wantAuthnResponseSigned is false and the response signature is absent.
-    wantAssertionsSigned: false,
-    wantAuthnResponseSigned: false,
-    signatureAlgorithm: 'sha256',
-    digestAlgorithm: 'sha256',
-    privateKey: expect.signingKeyPem,
-    decryptionPvk: expect.decryptionKeyPem,
-    acceptedClockSkewMs: expect.clockSkewSec * 1000,
-    maxAssertionAgeMs: 0,
-    validateInResponseTo: expect.requestId !== undefined ? ValidateInResponseTo.always : ValidateInResponseTo.never,
-    requestIdExpirationPeriodMs: 15 * 60_000,
-    cacheProvider: new OneRequestCache(expect.requestId, (expect.now ?? new Date()).toISOString()),
-    identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    disableRequestedAuthnContext: true,
-    forceAuthn: false,
-    authnRequestBinding: expect.usePost ? 'HTTP-POST' : 'HTTP-Redirect',
-    ...(expect.generateUniqueId ? { generateUniqueId: expect.generateUniqueId } : {}),
-  });
-}
-
 const nodeSamlCodes: [RegExp, string, string][] = [
   [/InResponseTo is missing/i, 'unsolicited', 'The response does not answer a sign-in request we made.'],
   [/InResponseTo|SubjectInResponseTo/i, 'in-response-to', 'The response answers a sign-in request we did not make, or one that was already used or has expired.'],
@@ -100,7 +47,7 @@ const nodeSamlCodes: [RegExp, string, string][] = [
 ];
 
 /** Maps a node-saml error to a stable code and plain words. */
-export function fromNodeSamlError(error: unknown): SamlLoginError {
+function fromNodeSamlError(error: unknown): SamlLoginError {
   if (error instanceof SamlLoginError) return error;
   const message = error instanceof Error ? error.message : String(error);
   for (const [pattern, code, words] of nodeSamlCodes) if (pattern.test(message)) return new SamlLoginError(code, words);
@@ -198,6 +145,3 @@ export async function validateResponse(guarded: GuardedResponse, expect: Validat
     validUntil: new Date(validUntil + skewMs),
   };
 }
-
-/** How many elements named `localName` the document holds (any namespace): used by tests and diagnostics. */
-export const countElements = (xml: string, localName: string): number => elementsByLocalName(parseXmlStrict(xml), localName).length;

@@ -1,5 +1,11 @@
 import type { SamlProblem } from '../core/tenancy/tenant';
 
+/** How the error page presents a refusal when "Sign-in failed" and a link back to sign-in do not fit. */
+export interface SamlErrorPage {
+  readonly title?: string;
+  readonly back?: { readonly href: string; readonly label: string };
+}
+
 /**
  * A SAML response or login we refuse. `code` is stable (for tests, activity events and diagnostics);
  * `message` is plain words safe to show the user; `problems` carries expected-versus-received details
@@ -11,6 +17,7 @@ export class SamlLoginError extends Error {
     message: string,
     readonly problems: SamlProblem[] = [],
     readonly statusCode = 400,
+    readonly page: SamlErrorPage = {},
   ) {
     super(message);
     this.name = 'SamlLoginError';

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import type { Clock } from '../core/clock';
 import { systemClock } from '../core/clock';
 import type { SecretStore } from '../core/secrets';
@@ -144,6 +144,3 @@ export async function ensureSpCredential(secrets: SecretStore, name: string, com
   await secrets.put(name, JSON.stringify(keyring));
   return keyring;
 }
-
-/** The public key PEM of a certificate (for tests and diagnostics). */
-export const publicKeyOf = (certificatePem: string): string => createPublicKey(certificatePem).export({ type: 'spki', format: 'pem' }).toString();

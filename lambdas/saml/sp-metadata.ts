@@ -1,7 +1,7 @@
 import type { SpKeyring } from './sp-credentials';
 import { certificateBody } from './sp-credentials';
 import type { SpUrls } from '../core/tenancy/urls';
-import { escapeXml } from './xml';
+import { escapeXml } from '../adapters/xml/strict-xml';
 
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 

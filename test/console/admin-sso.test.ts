@@ -10,7 +10,8 @@ import { createDynamoAdapters, type DynamoAdapters } from '../../lambdas/adapter
 import { systemClock } from '../../lambdas/core/clock';
 import { asUserId, type TenantId } from '../../lambdas/core/ids';
 import { createTenant } from '../../lambdas/core/tenancy/tenant-admin';
-import { SamlConfiguration } from '../../lambdas/saml/configuration';
+import { idpMetadataSource } from '../../lambdas/adapters/saml-metadata/index';
+import { SamlConfiguration } from '../../lambdas/core/sso/configuration';
 import { startTwin, type RunningTwin } from '../../local/twin';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
@@ -58,7 +59,7 @@ describe('admin console sign-in with SSO through the dev IdP', () => {
     const tenant = await createTenant({ tenants: store.tenants, activity: store.activity, clock: systemClock }, { name: 'Admin SSO Co', domains: [domain], plan: 'paid' });
     tenantId = tenant.id;
     // SAML active with the dev IdP: metadata URL, a passed Test SAML round trip, Update.
-    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, runtimeMode: 'local' });
+    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, metadata: idpMetadataSource({ mode: 'local' }) });
     await configuration.setMetadata(tenantId, { url: `${twin.apiUrl}/_dev-idp/metadata` });
     const setup = await browser.newPage();
     await setup.goto((await configuration.startTest(tenantId)).testUrl);

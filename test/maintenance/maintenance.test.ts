@@ -6,7 +6,8 @@ import { items } from '../../lambdas/adapters/dynamodb/items';
 import { keys } from '../../lambdas/adapters/dynamodb/keys';
 import { asUserId, type GroupId, type TenantId, type UserId } from '../../lambdas/core/ids';
 import { Logger } from '../../lambdas/http/logger';
-import { handler, runMaintenance, type MaintenanceDeps } from '../../lambdas/maintenance/handler';
+import { handler } from '../../lambdas/maintenance/handler';
+import { runMaintenance, type MaintenanceDeps } from '../../lambdas/maintenance/run';
 import { aGroup, freshTenantId } from '../adapters/dynamodb/fixtures';
 import { createTestTable, type TestTable } from '../support/dynamo';
 

@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoAdapters, type DynamoAdapters } from '../../lambdas/adapters/dynamodb';
 import type { Tenant } from '../../lambdas/core/tenancy/tenant';
 import { Logger } from '../../lambdas/http/logger';
-import { runMaintenance, type MaintenanceDeps } from '../../lambdas/maintenance/handler';
-import { IdpMetadataRefresh } from '../../lambdas/saml/metadata-refresh';
+import { parseIdpMetadata } from '../../lambdas/adapters/saml-metadata/idp-metadata';
+import { IdpMetadataRefresh } from '../../lambdas/core/sso/metadata-refresh';
+import { runMaintenance, type MaintenanceDeps } from '../../lambdas/maintenance/run';
 import { certificateBody, generateSpCredential } from '../../lambdas/saml/sp-credentials';
 import { aTenant } from '../adapters/dynamodb/fixtures';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -44,7 +45,7 @@ function deps(fetched: string[], lines: Array<Record<string, unknown>> = []): Ma
     ephemeral: store.ephemeral,
     activity: store.activity,
     clock: { now: () => now },
-    fetch: async (url) => (fetched.push(url), metadata([working, next])),
+    metadata: { parse: parseIdpMetadata, fetch: async (url) => (fetched.push(url), metadata([working, next])) },
   });
   return {
     purgePendingGroupMemberships: (maxItems) => store.purgePendingGroupMemberships(maxItems),

@@ -2,7 +2,7 @@ import { SignedXml } from 'xml-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResult } from '../../lambdas/http/request';
 import { generateSpCredential } from '../../lambdas/saml/sp-credentials';
-import { sha256Hex } from '../../lambdas/saml/login';
+import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
 import { createSamlWorld, httpEvent, sessionCookieOf, type SamlWorld } from './support/harness';
 import { decode, encode, RSA_SHA1, SamlifyIdp, type ResponseOptions } from './support/samlify-idp';
 
@@ -12,7 +12,8 @@ function expectRefused(result: HttpResult, pattern?: RegExp): void {
   expect(result.statusCode).toBeLessThan(500);
   expect(sessionCookieOf(result)).toBeUndefined();
   expect(result.headers?.['content-type']).toMatch(/text\/html/);
-  expect(result.body).toMatch(/quote this reference: <code>req-/);
+  // The page quotes the request's correlation ID, the one the answer's header and the logs carry.
+  expect(result.body).toContain(`quote this reference: <code>${result.headers?.['x-correlation-id']}</code>`);
   expect(result.body).not.toMatch(/at \w+ \(|node_modules/);
   if (pattern) expect(result.body).toMatch(pattern);
 }

@@ -4,8 +4,10 @@ import type { ActivityEvent } from '../../lambdas/core/activity/events';
 import type { Clock } from '../../lambdas/core/clock';
 import type { TenantId } from '../../lambdas/core/ids';
 import type { IdpConfig, Tenant } from '../../lambdas/core/tenancy/tenant';
-import { fetchMetadata, MetadataFetchError } from '../../lambdas/saml/metadata-fetch';
-import { IdpMetadataRefresh, metadataRefreshedKey } from '../../lambdas/saml/metadata-refresh';
+import { parseIdpMetadata } from '../../lambdas/adapters/saml-metadata/idp-metadata';
+import { idpMetadataSource } from '../../lambdas/adapters/saml-metadata/index';
+import { IdpMetadataRefresh, metadataRefreshedKey } from '../../lambdas/core/sso/metadata-refresh';
+import { MetadataFetchError } from '../../lambdas/core/sso/ports';
 import { certificateBody, generateSpCredential } from '../../lambdas/saml/sp-credentials';
 import { aTenant } from '../adapters/dynamodb/fixtures';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -77,11 +79,14 @@ function refresher(answer: () => string | Error | Promise<string>) {
     ephemeral: store.ephemeral,
     activity: store.activity,
     clock,
-    fetch: async (url) => {
-      fetched.push(url);
-      const value = await answer();
-      if (value instanceof Error) throw value;
-      return value;
+    metadata: {
+      parse: parseIdpMetadata,
+      fetch: async (url) => {
+        fetched.push(url);
+        const value = await answer();
+        if (value instanceof Error) throw value;
+        return value;
+      },
     },
   });
   return { refresh, fetched };
@@ -182,7 +187,7 @@ describe('IdP metadata refresh', { timeout: 60_000 }, () => {
   it('records one failure when the metadata URL is unreachable and leaves the configuration untouched', async () => {
     // Prepare: a closed port on loopback, through the real SSRF-safe fetch (local mode allows loopback).
     const tenant = await activeTenant([working], { metadataUrl: 'http://127.0.0.1:1/metadata' });
-    const refresh = new IdpMetadataRefresh({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, fetch: (url) => fetchMetadata(url, { mode: 'local', timeoutMs: 2000 }) });
+    const refresh = new IdpMetadataRefresh({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, metadata: idpMetadataSource({ mode: 'local', timeoutMs: 2000 }) });
 
     // Act
     const first = await refresh.refresh(tenant);

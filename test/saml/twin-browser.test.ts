@@ -11,7 +11,8 @@ import { createDynamoAdapters } from '../../lambdas/adapters/dynamodb/index';
 import { systemClock } from '../../lambdas/core/clock';
 import type { TenantId } from '../../lambdas/core/ids';
 import { createTenant } from '../../lambdas/core/tenancy/tenant-admin';
-import { SamlConfiguration } from '../../lambdas/saml/configuration';
+import { idpMetadataSource } from '../../lambdas/adapters/saml-metadata/index';
+import { SamlConfiguration } from '../../lambdas/core/sso/configuration';
 import { startTwin, type RunningTwin } from '../../local/twin';
 
 const SHOTS = 'test-results/saml';
@@ -38,7 +39,7 @@ describe('SAML on the local twin in headless Chromium', () => {
     const tenant = await createTenant({ tenants: store.tenants, activity: store.activity, clock: systemClock }, { name: 'Twin Co', domains: [domain], plan: 'paid' });
     tenantId = tenant.id;
     // What the admin API does for "paste the metadata URL" (the console e2e drives the same through its pages).
-    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, runtimeMode: 'local' });
+    const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: twin.apiUrl, metadata: idpMetadataSource({ mode: 'local' }) });
     await configuration.setMetadata(tenantId, { url: `${twin.apiUrl}/_dev-idp/metadata` });
     page = await browser.newPage();
     const { testUrl } = await configuration.startTest(tenantId);

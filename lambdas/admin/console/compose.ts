@@ -4,7 +4,8 @@ import type { SecretStore } from '../../core/secrets';
 import type { ScimTokenRepository } from '../../core/tenancy/ports';
 import type { Logger } from '../../http/logger';
 import type { HttpEvent } from '../../http/request';
-import { SamlConfiguration } from '../../saml/configuration';
+import { idpMetadataSource } from '../../adapters/saml-metadata/index';
+import { SamlConfiguration } from '../../core/sso/configuration';
 import { PublishedSpCertificates } from './published-sp-certificates';
 import type { ConsoleDeps, ConsoleScimService, ConsoleSsoService, ConsoleUrls } from './ports';
 
@@ -47,7 +48,7 @@ export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
     activity: runtime.activity,
     clock,
     apiBaseUrl: trim(runtime.publicBaseUrl ?? 'https://api.invalid'),
-    runtimeMode: runtime.runtimeMode,
+    metadata: idpMetadataSource({ mode: runtime.runtimeMode }),
   });
   const samlConfiguration = () => saml;
   const spCertificates = runtime.publicBaseUrl ? new PublishedSpCertificates(trim(runtime.publicBaseUrl), clock) : undefined;

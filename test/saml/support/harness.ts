@@ -7,11 +7,13 @@ import { createTenant } from '../../../lambdas/core/tenancy/tenant-admin';
 import type { Plan, Tenant } from '../../../lambdas/core/tenancy/tenant';
 import type { HttpEvent, HttpResult } from '../../../lambdas/http/request';
 import { Logger } from '../../../lambdas/http/logger';
-import { SamlConfiguration } from '../../../lambdas/saml/configuration';
+import { idpMetadataSource } from '../../../lambdas/adapters/saml-metadata/index';
+import { SamlConfiguration } from '../../../lambdas/core/sso/configuration';
 import { createSamlHandler } from '../../../lambdas/saml/handler';
 import { ensureSpCredential, type SpKeyring } from '../../../lambdas/saml/sp-credentials';
 import { spUrls, type SpUrls } from '../../../lambdas/core/tenancy/urls';
 import { createTestTable, type TestTable } from '../../support/dynamo';
+import { httpEvent as sharedHttpEvent } from '../../support/http-event';
 import { InMemorySecretStore } from '../../support/in-memory-secret-store';
 import { SamlifyIdp } from './samlify-idp';
 
@@ -20,32 +22,9 @@ export const SP_SECRET = 'natoma/sp-key';
 
 let sharedKeyring: SpKeyring | undefined;
 
-/** An event as API Gateway HTTP API (payload 2.0) delivers it. */
+/** An event as API Gateway HTTP API (payload 2.0) delivers it, built by the twin's own code (test/support/http-event.ts). */
 export function httpEvent(method: string, rawPath: string, options: { query?: Record<string, string>; form?: Record<string, string>; body?: string; cookies?: string[] } = {}): HttpEvent {
-  const body = options.body ?? (options.form ? new URLSearchParams(options.form).toString() : undefined);
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-    headers: { host: 'api.natoma.test', ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-    queryStringParameters: options.query,
-    cookies: options.cookies,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'api.natoma.test',
-      domainPrefix: 'api',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: `req-${randomUUID()}`,
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-  } as HttpEvent;
+  return sharedHttpEvent(method, rawPath, options);
 }
 
 /** The session cookie value a response sets, if any. */
@@ -92,7 +71,7 @@ export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'l
   const logs: string[] = [];
   const logger = new Logger({ service: 'saml-test' }, 'debug', (line) => logs.push(line));
   const handle = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed' });
-  const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, apiBaseUrl: API, runtimeMode: 'deployed' });
+  const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, apiBaseUrl: API, metadata: idpMetadataSource({ mode: 'deployed' }) });
 
   const world: SamlWorld = {
     table,

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createDynamoAdapters, type DynamoAdapters } from '../../../lambdas/adapters/dynamodb/index';
 import { systemClock } from '../../../lambdas/core/clock';
 import { Logger } from '../../../lambdas/http/logger';
-import { SamlConfiguration } from '../../../lambdas/saml/configuration';
+import { idpMetadataSource } from '../../../lambdas/adapters/saml-metadata/index';
+import { SamlConfiguration } from '../../../lambdas/core/sso/configuration';
 import { createSamlHandler } from '../../../lambdas/saml/handler';
 import { ensureSpCredential } from '../../../lambdas/saml/sp-credentials';
 import { createDevIdp, type DevIdp } from '../../../local/dev-idp';
@@ -35,7 +36,7 @@ export async function startMiniTwin(): Promise<MiniTwin> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const devIdp = await createDevIdp({ baseUrl: `${base}/_dev-idp`, dataDir });
   const handle = createSamlHandler({ ...store, secrets, spSecretName: 'sp', publicBaseUrl: base, runtimeMode: 'local', logger: new Logger({}, 'error', () => undefined) });
-  const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: base, runtimeMode: 'local' });
+  const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock: systemClock, apiBaseUrl: base, metadata: idpMetadataSource({ mode: 'local' }) });
   server.on('request', async (req, res) => {
     const url = new URL(req.url!, base);
     const chunks: Buffer[] = [];

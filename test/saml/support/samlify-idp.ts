@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as samlify from 'samlify';
 import { generateSpCredential, type SpCredential } from '../../../lambdas/saml/sp-credentials';
-import { escapeXml } from '../../../lambdas/saml/xml';
+import { escapeXml } from '../../../lambdas/adapters/xml/strict-xml';
 
 // We only produce messages with samlify (it is the independent IdP), never validate with it.
 samlify.setSchemaValidator({ validate: async () => 'skipped' });

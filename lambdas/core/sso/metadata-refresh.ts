@@ -1,18 +1,17 @@
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
-import type { ActivityLog } from '../core/activity/events';
-import type { Clock } from '../core/clock';
-import { PreconditionFailedError } from '../core/errors';
-import type { TenantId } from '../core/ids';
-import type { EphemeralStore } from '../core/sessions/ports';
-import type { TenantRepository } from '../core/tenancy/ports';
-import type { IdpConfig, Tenant } from '../core/tenancy/tenant';
-import { IdpMetadataError, parseIdpMetadata, type ParsedIdpMetadata } from './idp-metadata';
-import { MetadataFetchError } from './metadata-fetch';
+import type { ActivityLog } from '../activity/events';
+import type { Clock } from '../clock';
+import { PreconditionFailedError } from '../errors';
+import type { TenantId } from '../ids';
+import type { EphemeralStore } from '../sessions/ports';
+import type { TenantRepository } from '../tenancy/ports';
+import type { IdpConfig, Tenant } from '../tenancy/tenant';
+import { IdpMetadataError, MetadataFetchError, type IdpMetadata, type IdpMetadataSource } from './ports';
 
 /** A tenant's metadata URL is fetched at most once per this period (the maintenance run is every 5 minutes). */
-export const METADATA_REFRESH_INTERVAL_SEC = 6 * 3600;
+const METADATA_REFRESH_INTERVAL_SEC = 6 * 3600;
 /** An IdP signing certificate expiring within this many days is warned about (once a day). */
-export const CERTIFICATE_WARNING_DAYS = 30;
+const CERTIFICATE_WARNING_DAYS = 30;
 /** Daily rate-limit keys outlive their day, so a late run of the same day still finds them. */
 const DAILY_KEY_TTL_SEC = 2 * 86_400;
 const ACTOR = 'maintenance';
@@ -24,8 +23,8 @@ export interface MetadataRefreshDeps {
   readonly ephemeral: EphemeralStore;
   readonly activity: ActivityLog;
   readonly clock: Clock;
-  /** The SSRF-safe fetch (`fetchMetadata` with the runtime mode); throws MetadataFetchError with a plain reason. */
-  readonly fetch: (url: string) => Promise<string>;
+  /** The SSRF-safe fetch of the runtime mode and the metadata reader. */
+  readonly metadata: IdpMetadataSource;
 }
 
 export type RefreshOutcome =
@@ -95,9 +94,9 @@ export class IdpMetadataRefresh {
     if (!active) return result('no-active-config');
     if (!active.metadataUrl) return result('no-metadata-url', { expiryWarnings: await this.warnExpiring(tenant.id, active) });
 
-    let parsed: ParsedIdpMetadata;
+    let parsed: IdpMetadata;
     try {
-      parsed = parseIdpMetadata(await this.deps.fetch(active.metadataUrl));
+      parsed = this.deps.metadata.parse(await this.deps.metadata.fetch(active.metadataUrl));
     } catch (error) {
       if (!(error instanceof MetadataFetchError || error instanceof IdpMetadataError)) throw error;
       const reason = error.message;
@@ -205,7 +204,7 @@ function result(outcome: RefreshOutcome, extra: Partial<Omit<RefreshResult, 'out
   return { outcome, certificatesAdded: 0, certificatesRemoved: 0, expiryWarnings: 0, ...extra };
 }
 
-function endpointChanges(active: IdpConfig, parsed: ParsedIdpMetadata): string[] {
+function endpointChanges(active: IdpConfig, parsed: IdpMetadata): string[] {
   const changes: string[] = [];
   const compare = (label: string, before: string | undefined, after: string | undefined) => {
     if ((before ?? '') !== (after ?? '')) changes.push(`${label}: "${before ?? 'none'}" is now "${after ?? 'none'}"`);

@@ -1,17 +1,16 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { ActivityLog } from '../core/activity/events';
-import type { Clock } from '../core/clock';
-import { InvalidInputError, NotFoundError, PlanRequiredError, PreconditionFailedError } from '../core/errors';
-import type { TenantId } from '../core/ids';
-import type { EphemeralStore } from '../core/sessions/ports';
-import type { TenantRepository } from '../core/tenancy/ports';
-import { UPGRADE_REQUIRED_MESSAGE, type IdpConfig, type SamlTestOutcome, type SsoSettings, type Tenant } from '../core/tenancy/tenant';
-import { IdpMetadataError, parseIdpMetadata } from './idp-metadata';
-import { fetchMetadata, MetadataFetchError, type FetchMetadataOptions } from './metadata-fetch';
-import { spUrls, type SpUrls } from '../core/tenancy/urls';
-
-export const TEST_TICKET_TTL_SEC = 10 * 60;
-export const testTicketKey = (ticket: string): string => `saml-test-ticket:${createHash('sha256').update(ticket).digest('hex')}`;
+import { randomUUID } from 'node:crypto';
+import type { ActivityLog } from '../activity/events';
+import type { Clock } from '../clock';
+import { InvalidInputError, PreconditionFailedError } from '../errors';
+import type { TenantId } from '../ids';
+import type { EphemeralStore } from '../sessions/ports';
+import { assertPlanAllows, planRefusal } from '../tenancy/plan';
+import type { TenantRepository } from '../tenancy/ports';
+import type { IdpConfig, SamlTestOutcome, SsoSettings, Tenant } from '../tenancy/tenant';
+import { spUrls, type SpUrls } from '../tenancy/urls';
+import { IdpMetadataError, MetadataFetchError, type IdpMetadata, type IdpMetadataSource } from './ports';
+import { changeSso, existingTenant, recordSsoActivity, recordTestOutcome } from './lifecycle';
+import { issueTestTicket } from './test-tickets';
 
 export interface SamlConfigurationDeps {
   readonly tenants: TenantRepository;
@@ -20,9 +19,8 @@ export interface SamlConfigurationDeps {
   readonly clock: Clock;
   /** Public base URL of the API, e.g. https://sso.example.com (the URLs admins copy are built from it). */
   readonly apiBaseUrl: string;
-  readonly runtimeMode: 'local' | 'deployed';
-  /** Injectable for tests (DNS resolver, timeouts). */
-  readonly fetchOptions?: Partial<FetchMetadataOptions>;
+  /** Fetches (under the runtime mode's SSRF rules) and reads IdP metadata. */
+  readonly metadata: IdpMetadataSource;
 }
 
 /** What `sso status` and the console's SSO page show. */
@@ -83,7 +81,7 @@ export class SamlConfiguration {
     let xml: string;
     if ('url' in source) {
       try {
-        xml = await fetchMetadata(source.url.trim(), { mode: this.deps.runtimeMode, ...this.deps.fetchOptions });
+        xml = await this.deps.metadata.fetch(source.url.trim());
       } catch (error) {
         if (error instanceof MetadataFetchError) throw new InvalidInputError(`metadata URL: ${error.message}`);
         throw error;
@@ -91,9 +89,9 @@ export class SamlConfiguration {
     } else {
       xml = source.xml;
     }
-    let parsed;
+    let parsed: IdpMetadata;
     try {
-      parsed = parseIdpMetadata(xml);
+      parsed = this.deps.metadata.parse(xml);
     } catch (error) {
       if (error instanceof IdpMetadataError) throw new InvalidInputError(`metadata: ${error.message}`);
       throw error;
@@ -110,31 +108,22 @@ export class SamlConfiguration {
     const tenant = await this.tenant(tenantId);
     const draft = tenant.sso.draft;
     if (!draft) throw new PreconditionFailedError('there is no draft SAML configuration to test: import the IdP metadata first');
-    const ticket = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(this.deps.clock.now().getTime() + TEST_TICKET_TTL_SEC * 1000);
-    await this.deps.ephemeral.put(testTicketKey(ticket), JSON.stringify({ tenantId, configId: draft.configId, actor }), expiresAt);
+    const { ticket, expiresAt } = await issueTestTicket(this.deps.ephemeral, this.deps.clock, { tenantId, configId: draft.configId, actor });
     return { testUrl: `${this.deps.apiBaseUrl.replace(/\/+$/, '')}/saml/${tenantId}/test?ticket=${ticket}`, configId: draft.configId, expiresAt: expiresAt.toISOString() };
   }
 
   /** Stores a Test SAML outcome on the draft, only if the draft is still the configuration that was tested. */
-  async recordTestOutcome(tenantId: TenantId, configId: string, outcome: SamlTestOutcome, actor = 'idp'): Promise<boolean> {
-    let stored = false;
-    await this.update(tenantId, (sso) => {
-      stored = sso.draft?.configId === configId;
-      return stored ? { ...sso, draft: { ...sso.draft!, test: outcome } } : undefined;
-    });
-    if (stored) {
-      await this.record(tenantId, outcome.status === 'passed' ? 'sso.test.passed' : 'sso.test.failed', actor, outcome.status === 'passed' ? 'Test SAML passed for the draft configuration' : `Test SAML failed: ${outcome.problems.map((p) => p.message).join('; ')}`.slice(0, 500));
-    }
-    return stored;
+  recordTestOutcome(tenantId: TenantId, configId: string, outcome: SamlTestOutcome, actor = 'idp'): Promise<boolean> {
+    return recordTestOutcome(this.deps, tenantId, configId, outcome, actor);
   }
 
   /** Update: activates the draft whose test passed (exactly that configuration); the active one becomes `previous`. */
   async activate(tenantId: TenantId, actor = 'operator'): Promise<IdpConfig> {
     let activated: IdpConfig | undefined;
     await this.update(tenantId, (sso, tenant) => {
+      assertPlanAllows(tenant, 'activate-saml');
       const refusal = activationRefusal(tenant);
-      if (refusal) throw tenant.plan === 'trial' && tenant.scim.enabled ? new PlanRequiredError(refusal) : new PreconditionFailedError(refusal);
+      if (refusal) throw new PreconditionFailedError(refusal);
       const { test: _test, ...config } = sso.draft!;
       activated = config;
       return { ...sso, active: config, previous: sso.active ?? sso.previous, draft: undefined };
@@ -174,46 +163,28 @@ export class SamlConfiguration {
     return next!;
   }
 
-  private async tenant(tenantId: TenantId): Promise<Tenant> {
-    const tenant = await this.deps.tenants.get(tenantId);
-    if (!tenant) throw new NotFoundError(`tenant ${tenantId} does not exist`);
-    return tenant;
+  private tenant(tenantId: TenantId): Promise<Tenant> {
+    return existingTenant(this.deps.tenants, tenantId);
   }
 
-  /** Read-modify-write with optimistic concurrency, retried on a concurrent change. `undefined` = no write. */
-  private async update(tenantId: TenantId, change: (sso: SsoSettings, tenant: Tenant) => SsoSettings | undefined): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const tenant = await this.tenant(tenantId);
-      const sso = change(tenant.sso, tenant);
-      if (!sso) return;
-      try {
-        await this.deps.tenants.replace({ ...tenant, sso: stripUndefined(sso), updatedAt: this.now(), version: tenant.version + 1 }, tenant.version);
-        return;
-      } catch (error) {
-        if (!(error instanceof PreconditionFailedError) || attempt >= 2) throw error;
-      }
-    }
+  private update(tenantId: TenantId, change: (sso: SsoSettings, tenant: Tenant) => SsoSettings | undefined): Promise<void> {
+    return changeSso(this.deps, tenantId, change);
   }
 
   private now(): string {
     return this.deps.clock.now().toISOString();
   }
 
-  private async record(tenantId: TenantId, type: string, actor: string, summary: string): Promise<void> {
-    await this.deps.activity.record({ tenantId, id: randomUUID(), at: this.now(), category: 'admin', type, actor, summary });
+  private record(tenantId: TenantId, type: string, actor: string, summary: string): Promise<void> {
+    return recordSsoActivity(this.deps, tenantId, type, actor, summary);
   }
 }
 
 /** Why Update would be refused now (plain words), or undefined when it would be accepted. */
-export function activationRefusal(tenant: Tenant): string | undefined {
+function activationRefusal(tenant: Tenant): string | undefined {
   const draft = tenant.sso.draft;
   if (!draft) return 'there is no draft SAML configuration: import the IdP metadata first';
   if (!draft.test) return 'the draft has not been tested: run Test SAML and let it pass before Update';
   if (draft.test.status !== 'passed') return 'the last Test SAML of this draft failed: fix the problems it listed and test again before Update';
-  if (tenant.plan === 'trial' && tenant.scim.enabled) return UPGRADE_REQUIRED_MESSAGE;
-  return undefined;
-}
-
-function stripUndefined(sso: SsoSettings): SsoSettings {
-  return Object.fromEntries(Object.entries(sso).filter(([, value]) => value !== undefined)) as unknown as SsoSettings;
+  return planRefusal(tenant, 'activate-saml');
 }

@@ -3,15 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { MetadataFetchError } from '../../core/sso/ports';
 import { MAX_METADATA_BYTES } from './idp-metadata';
 
-/** The metadata URL could not be fetched safely; the message says why in plain words. */
-export class MetadataFetchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MetadataFetchError';
-  }
-}
+export { MetadataFetchError };
 
 export interface ResolvedAddress {
   readonly address: string;

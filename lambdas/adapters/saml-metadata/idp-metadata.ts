@@ -1,5 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, type XmlElement } from './xml';
+import { IdpMetadataError, type IdpMetadata } from '../../core/sso/ports';
+import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, type XmlElement } from '../xml/strict-xml';
+
+export { IdpMetadataError };
 
 export const MAX_METADATA_BYTES = 256 * 1024;
 
@@ -8,28 +11,9 @@ const DS = 'http://www.w3.org/2000/09/xmldsig#';
 const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 
-/** Metadata we cannot use, with a message an admin can act on. */
-export class IdpMetadataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IdpMetadataError';
-  }
-}
-
-/** What a tenant's IdP metadata tells us (IdpConfig without our bookkeeping). */
-export interface ParsedIdpMetadata {
-  readonly entityId: string;
-  readonly ssoRedirectUrl?: string;
-  readonly ssoPostUrl?: string;
-  /** Base64 DER, deduplicated, in document order. */
-  readonly signingCertificates: string[];
-  readonly wantAuthnRequestsSigned: boolean;
-  /** Latest notAfter of each signing certificate, ISO. */
-  readonly certificateExpiries: string[];
-}
 
 /** Parses SAML 2.0 IdP metadata (an EntityDescriptor, or an EntitiesDescriptor holding exactly one IdP). */
-export function parseIdpMetadata(xml: string): ParsedIdpMetadata {
+export function parseIdpMetadata(xml: string): IdpMetadata {
   if (Buffer.byteLength(xml, 'utf8') > MAX_METADATA_BYTES) throw new IdpMetadataError(`the metadata is larger than ${MAX_METADATA_BYTES / 1024} KB`);
   if (xml.trim() === '') throw new IdpMetadataError('the metadata is empty');
   let document;

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { ActivityEvent, ActivityLog } from '../../core/activity/events';
+import type { Clock } from '../../core/clock';
+import type { TenantId } from '../../core/ids';
+import type { UserRepository } from '../../core/identity/ports';
+import type { User } from '../../core/identity/user';
+import type { EphemeralStore, SessionStore, SignInRecord, SignInWriter } from '../../core/sessions/ports';
+import type { TenantRepository } from '../../core/tenancy/ports';
+import type { SamlTestOutcome, Tenant } from '../../core/tenancy/tenant';
+import type { ValidatedAssertion } from '../response-validator';
+import { SamlLoginError } from '../saml-errors';
+import type { SpKeyringProvider } from '../sp-credentials';
+
+/** Why a login was started: an app sign-in, Test SAML of the draft, or an admin's console sign-in. */
+export type LoginPurpose = 'login' | 'test' | 'admin';
+
+/** What `saml-request:<id>` holds: the login state, server-side, so the cross-site ACS POST needs no cookie. */
+export interface StoredRequest {
+  readonly tenantId: string;
+  readonly configId: string;
+  readonly purpose: LoginPurpose;
+  /** A path of ours to land on (only ever a vetted relative path). */
+  readonly relay?: string;
+}
+
+export const REQUEST_TTL_SEC = 10 * 60;
+export const SESSION_TTL_SEC = 8 * 60 * 60;
+export const SESSION_COOKIE = 'natoma_session';
+export const requestKey = (id: string): string => `saml-request:${id}`;
+const assertionKey = (tenantId: string, id: string): string => `saml-assertion:${tenantId}:${id}`;
+
+// RelayState and target_link_uri can only ever lead to our own pages.
+const SAFE_RELAY = /^\/dashboard(?:\?[A-Za-z0-9_.~%=&-]{0,200})?$/;
+export const safeRelay = (relay: string | undefined): string | undefined => (relay !== undefined && SAFE_RELAY.test(relay) ? relay : undefined);
+
+/** What the sign-in flows work with (framework-free: no HTTP in here). */
+export interface SignInDeps {
+  readonly tenants: TenantRepository;
+  /** Tenant reads of sign-ins (a short per-container cache, tenant-cache.ts); Test SAML reads `tenants`. */
+  readonly cachedTenants: Pick<TenantRepository, 'get'>;
+  readonly users: UserRepository;
+  readonly sessions: SessionStore;
+  readonly ephemeral: EphemeralStore;
+  readonly activity: ActivityLog;
+  /** A sign-in's replay marker, session or console grant, and events, all or none (one transaction on DynamoDB). */
+  readonly signIns?: SignInWriter;
+  readonly keyring: SpKeyringProvider;
+  readonly clock: Clock;
+  /** Base URL of the admin console, when this deployment knows it (admin sign-in with SSO lands there). */
+  readonly adminConsoleUrl?: string;
+}
+
+/** The state of a login we started, as `requestKey` stored it (written only by us). */
+export const parseStoredRequest = (stored: string | undefined): StoredRequest | undefined => (stored ? (JSON.parse(stored) as StoredRequest) : undefined);
+
+/** The claim that makes an assertion single-use, kept as long as the assertion could be replayed. */
+export const assertionClaim = (tenantId: TenantId, assertion: ValidatedAssertion) => ({ key: assertionKey(tenantId, assertion.assertionId), value: '1', expiresAt: assertion.validUntil });
+
+/** Marks an assertion as spent on its own (a refused one is spent too); a second use is a replay. */
+export async function spendAssertion(deps: SignInDeps, tenantId: TenantId, assertion: ValidatedAssertion): Promise<void> {
+  const claim = assertionClaim(tenantId, assertion);
+  if (!(await deps.ephemeral.putIfAbsent(claim.key, claim.value, claim.expiresAt))) throw replayed();
+}
+
+/** Writes a sign-in through the SignInWriter port (atomic), or step by step when none is wired; a taken claim is a replay. */
+export async function commitSignIn(deps: SignInDeps, record: SignInRecord): Promise<void> {
+  let fresh: boolean;
+  if (deps.signIns) fresh = await deps.signIns.commit(record);
+  else {
+    fresh = await deps.ephemeral.putIfAbsent(record.claim.key, record.claim.value, record.claim.expiresAt);
+    if (fresh) {
+      await Promise.all([
+        record.session ? deps.sessions.put(record.session) : undefined,
+        record.grant ? deps.ephemeral.put(record.grant.key, record.grant.value, record.grant.expiresAt) : undefined,
+        ...record.events.map((event) => deps.activity.record(event)),
+      ]);
+    }
+  }
+  if (!fresh) throw replayed();
+}
+
+const replayed = () => new SamlLoginError('replayed', 'This sign-in response was already used. Please sign in again.');
+
+export function activityEvent(clock: Clock, tenantId: TenantId, type: string, actor: string, target: string | undefined, summary: string, correlationId?: string): ActivityEvent {
+  return { tenantId, id: randomUUID(), at: clock.now().toISOString(), category: type.startsWith('login') ? 'sign-in' : 'provisioning', type, actor, ...(target ? { target } : {}), summary: summary.slice(0, 500), ...(correlationId ? { correlationId } : {}) };
+}
+
+/** Records a refused login for the tenant's activity page (reason code and plain words, never the assertion). */
+export async function recordFailure(deps: Pick<SignInDeps, 'activity' | 'clock'>, tenantId: TenantId, error: SamlLoginError, correlationId: string): Promise<void> {
+  if (error.code === 'unknown-tenant') return;
+  await deps.activity.record(activityEvent(deps.clock, tenantId, 'login.failed', 'idp', undefined, `Sign-in refused (${error.code}): ${error.message}`, correlationId)).catch(() => undefined);
+}
+
+/** What a response POSTed to the ACS led to; the route turns it into a page, a redirect or a hand-over. */
+export type AcsOutcome =
+  | { readonly kind: 'session'; readonly cookieValue: string; readonly location: string; readonly user: User; readonly tenant: Tenant }
+  | { readonly kind: 'test'; readonly tenant: Tenant; readonly outcome: SamlTestOutcome; readonly recorded: boolean }
+  | { readonly kind: 'admin-link'; readonly code: string; readonly tenant: Tenant; readonly user: User };

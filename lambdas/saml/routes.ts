@@ -1,0 +1,183 @@
+import { z } from 'zod/v3';
+import type { Clock } from '../core/clock';
+import { NotFoundError } from '../core/errors';
+import { asTenantId, TENANT_ID_PATTERN, type TenantId } from '../core/ids';
+import type { GroupRepository, UserRepository } from '../core/identity/ports';
+import { displayNameOf, primaryEmail } from '../core/identity/user';
+import { sha256Hex } from '../core/sessions/admin-grants';
+import type { SessionStore } from '../core/sessions/ports';
+import type { TenantRepository } from '../core/tenancy/ports';
+import { emailDomain, type Tenant } from '../core/tenancy/tenant';
+import { spUrls } from '../core/tenancy/urls';
+import { clearCookie, setCookie } from '../http/cookies';
+import { RequestError } from '../http/errors';
+import type { HttpResult } from '../http/request';
+import { json, redirect } from '../http/responses';
+import { route, type Route, type RouteRequest } from '../http/routes';
+import { consumeResponse } from './flows/acs';
+import { SESSION_COOKIE, SESSION_TTL_SEC, safeRelay, type AcsOutcome, type LoginPurpose, type SignInDeps } from './flows/shared';
+import { startLogin } from './flows/sp-initiated';
+import { openTest } from './flows/test-saml';
+import { adminContinuePage, cannotStartPage, dashboardPage, logoutConfirmPage, pageAnswer, postBindingAnswer, signedOutPage, signInPage, testResultPage } from './pages';
+import { SamlLoginError } from './saml-errors';
+import type { LoginStart } from './saml-provider';
+import { buildSpMetadata } from './sp-metadata';
+import type { TenantCache } from './tenant-cache';
+
+/** What the SAML routes work with, built once per container by app.ts. */
+export interface SamlSurface {
+  readonly flows: SignInDeps;
+  readonly tenantCache: TenantCache;
+  readonly tenants: TenantRepository;
+  readonly users: UserRepository;
+  readonly groups: GroupRepository;
+  readonly sessions: SessionStore;
+  readonly clock: Clock;
+  /** Cookies with Secure (everywhere but the http twin). */
+  readonly secureCookies: boolean;
+  /** Public base URL of the API; the request's domain when absent. */
+  readonly publicBaseUrl?: string;
+}
+
+// The edge: what a query or form may hold, checked before any rule sees it.
+const emailQuery = z.object({ email: z.string().optional() });
+const emailForm = z.object({ email: z.string().default('') });
+const loginQuery = z.object({ for: z.string().optional(), target_link_uri: z.string().optional() });
+const testQuery = z.object({ ticket: z.string().default('') });
+const acsForm = z.object({ SAMLResponse: z.string().optional() });
+
+/** The route table of the SAML surface (docs/architecture.md lists the same). */
+export function samlRoutes(surface: SamlSurface): Route[] {
+  const { flows, tenantCache } = surface;
+  const apiBaseUrl = (request: RouteRequest): string => (surface.publicBaseUrl ?? `https://${request.event.requestContext.domainName}`).replace(/\/+$/, '');
+
+  /** The way to the IdP, or the neutral page when the tenant has no configuration to start with. */
+  const answerStart = (start: LoginStart | undefined): HttpResult => {
+    if (!start) return pageAnswer(200, cannotStartPage());
+    return start.kind === 'redirect' ? redirect(start.location) : postBindingAnswer(start.url, start.fields);
+  };
+
+  const signIn = async (rawEmail: string, request: RouteRequest): Promise<HttpResult> => {
+    const email = rawEmail.trim().slice(0, 320);
+    const domain = emailDomain(email);
+    if (!domain) return pageAnswer(400, signInPage({ email, message: 'Enter your work email address, like name@example.com.' }));
+    const tenant = await tenantCache.findByDomain(domain);
+    // Unknown domain and inactive SSO get the same page: the sign-in form must not reveal which organisations exist.
+    if (!tenant || !tenant.sso.active) return pageAnswer(200, cannotStartPage(email));
+    return answerStart(await startLogin(flows, tenant, 'login', apiBaseUrl(request)));
+  };
+
+  return [
+    route('GET', '/health', async () => json(200, { status: 'ok', service: 'saml' })),
+    route('GET', '/', async () => redirect('/signin')),
+    route('GET', '/signin', async (request) => {
+      const { email } = edge(emailQuery, request.query);
+      return email ? signIn(email, request) : pageAnswer(200, signInPage());
+    }),
+    route('POST', '/signin', async (request) => signIn(edge(emailForm, formOf(request)).email, request)),
+    route('GET', '/saml/{tenantId}/metadata', async (request) => {
+      const tenant = await knownTenant(tenantCache, request.params.tenantId);
+      const authnRequestsSigned = Boolean(tenant.sso.active?.wantAuthnRequestsSigned ?? tenant.sso.draft?.wantAuthnRequestsSigned);
+      const xml = buildSpMetadata(spUrls(apiBaseUrl(request), tenant.id), await flows.keyring.get(), { authnRequestsSigned });
+      return { statusCode: 200, headers: { 'content-type': 'application/samlmetadata+xml; charset=utf-8', 'cache-control': 'public, max-age=300' }, body: xml };
+    }),
+    route('GET', '/saml/{tenantId}/login', async (request) => {
+      const query = edge(loginQuery, request.query);
+      const purpose: LoginPurpose = query.for === 'admin' ? 'admin' : 'login';
+      if (purpose === 'admin' && !flows.adminConsoleUrl) {
+        throw new SamlLoginError('admin-sso-unavailable', 'This deployment does not know the address of the admin console, so it cannot sign admins in with SSO. Use a one-time sign-in link instead.', [], 404, { title: 'Admin sign-in with SSO unavailable' });
+      }
+      const tenantId = request.params.tenantId!;
+      const tenant = TENANT_ID_PATTERN.test(tenantId) ? await tenantCache.get(asTenantId(tenantId)) : undefined;
+      return answerStart(await startLogin(flows, tenant, purpose, apiBaseUrl(request), relayFromTarget(query.target_link_uri, apiBaseUrl(request))));
+    }),
+    route('GET', '/saml/{tenantId}/test', async (request) => {
+      const { ticket } = edge(testQuery, request.query);
+      return answerStart(await openTest(flows, asTenantId(request.params.tenantId!), ticket, apiBaseUrl(request), (id) => tenantCache.fresh(id)));
+    }),
+    route('POST', '/saml/{tenantId}/acs', async (request) => {
+      const tenantId = tenantIdOf(request.params.tenantId);
+      const { SAMLResponse } = edge(acsForm, formOf(request));
+      const outcome = await consumeResponse(flows, tenantId, SAMLResponse, apiBaseUrl(request), request.correlationId, request.log);
+      return acsAnswer(outcome, request);
+    }),
+    route('GET', '/dashboard', (request) => dashboard(request)),
+    route('GET', '/logout', async () => pageAnswer(200, logoutConfirmPage())),
+    route('POST', '/logout', async (request) => {
+      const value = request.cookies[SESSION_COOKIE];
+      if (value) await surface.sessions.revoke(sha256Hex(value));
+      return pageAnswer(200, signedOutPage(), { cookies: [clearCookie(SESSION_COOKIE, surface.secureCookies)] });
+    }),
+  ];
+
+  function acsAnswer(outcome: AcsOutcome, request: RouteRequest): HttpResult {
+    if (outcome.kind === 'session') {
+      request.log.info('login succeeded', { tenantId: outcome.tenant.id, userId: outcome.user.id });
+      const cookie = setCookie(SESSION_COOKIE, outcome.cookieValue, { secure: surface.secureCookies, maxAgeSec: SESSION_TTL_SEC, sameSite: 'lax' });
+      return { statusCode: 303, headers: { location: outcome.location, 'cache-control': 'no-store' }, cookies: [cookie] };
+    }
+    if (outcome.kind === 'admin-link') {
+      // A page on our origin, not a redirect: see adminContinuePage (the IdP page's form-action binds redirects).
+      return pageAnswer(200, adminContinuePage(`${flows.adminConsoleUrl ?? ''}/login?token=${encodeURIComponent(outcome.code)}`));
+    }
+    const { outcome: test, tenant, recorded } = outcome;
+    request.log.info('saml test finished', { tenantId: tenant.id, passed: test.status === 'passed', recorded });
+    const page = test.status === 'passed'
+      ? testResultPage({ tenantName: tenant.name, passed: true, problems: [], attributes: test.attributes, nameId: test.nameId, correlationId: request.correlationId })
+      : testResultPage({ tenantName: tenant.name, passed: false, problems: test.problems, correlationId: request.correlationId });
+    return pageAnswer(test.status === 'passed' ? 200 : 422, page);
+  }
+
+  async function dashboard(request: RouteRequest): Promise<HttpResult> {
+    const value = request.cookies[SESSION_COOKIE];
+    const signOut = [clearCookie(SESSION_COOKIE, surface.secureCookies)];
+    const session = value ? await surface.sessions.get(sha256Hex(value)) : undefined;
+    if (!session || session.kind !== 'app' || Date.parse(session.expiresAt) <= surface.clock.now().getTime()) return redirect('/signin', value ? signOut : undefined);
+    const [user, tenant] = await Promise.all([surface.users.get(session.tenantId, session.userId), surface.tenants.get(session.tenantId)]);
+    if (!user || !user.active || !tenant) {
+      await surface.sessions.revoke(session.sessionHash);
+      return redirect('/signin', signOut);
+    }
+    const groups = await surface.groups.groupsOfUser(session.tenantId, session.userId);
+    request.log.debug('dashboard', { tenantId: tenant.id });
+    return pageAnswer(200, dashboardPage({ name: displayNameOf(user), email: primaryEmail(user) ?? user.userName, tenantName: tenant.name, tenantId: tenant.id, groups: groups.map((g) => g.displayName).sort() }));
+  }
+}
+
+function edge<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new RequestError('malformed-request', 'the request is not valid', { field: String(result.error.issues[0]?.path[0] ?? '') });
+  return result.data;
+}
+
+/** The form fields of a POST; the ACS has always read its body as a form, whatever content type the IdP page declared. */
+function formOf(request: RouteRequest): Record<string, string> {
+  const { body } = request;
+  const form = body.kind === 'form' ? body.value : body.kind === 'text' ? new URLSearchParams(body.value) : new URLSearchParams();
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form) fields[name] ??= value; // the first of a repeated field, as URLSearchParams.get reads it
+  return fields;
+}
+
+function tenantIdOf(raw: string | undefined): TenantId {
+  if (!raw || !TENANT_ID_PATTERN.test(raw)) throw new NotFoundError('there is no service provider at this address');
+  return asTenantId(raw);
+}
+
+async function knownTenant(cache: TenantCache, raw: string | undefined): Promise<Tenant> {
+  const tenant = await cache.get(tenantIdOf(raw));
+  if (!tenant) throw new NotFoundError('there is no service provider at this address');
+  return tenant;
+}
+
+/** target_link_uri may only name one of our own pages; anything else lands on the dashboard. */
+function relayFromTarget(target: string | undefined, apiBaseUrl: string): string | undefined {
+  if (!target) return undefined;
+  try {
+    const url = new URL(target, apiBaseUrl);
+    if (url.origin !== new URL(apiBaseUrl).origin) return undefined;
+    return safeRelay(url.pathname + url.search);
+  } catch {
+    return undefined;
+  }
+}
