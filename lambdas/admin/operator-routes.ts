@@ -1,7 +1,7 @@
 import type { ActivityLog } from '../core/activity/events';
 import type { Clock } from '../core/clock';
-import { ForbiddenError } from '../core/errors';
-import { asTenantId } from '../core/ids';
+import { ForbiddenError, NotFoundError } from '../core/errors';
+import { asTenantId, TENANT_ID_PATTERN } from '../core/ids';
 import type { TenantRepository } from '../core/tenancy/ports';
 import { createTenant, getTenant, listTenants, upgradePlan } from '../core/tenancy/tenant-admin';
 import { json } from '../http/responses';
@@ -42,6 +42,9 @@ export function operatorOnly(entry: Route): Route {
   return route(entry.method, entry.path, async (request) => {
     const iam = request.event.requestContext.authorizer?.iam;
     if (!iam) throw new ForbiddenError('the operator API is served only on the IAM-authenticated admin URL (sign requests with SigV4)');
+    // An ID no tenant can have never reaches storage (a 3 KB path segment would exceed DynamoDB's key size).
+    const tenantId = request.params.tenantId;
+    if (tenantId !== undefined && !TENANT_ID_PATTERN.test(tenantId)) throw new NotFoundError('there is no tenant with this ID: tenant IDs look like t followed by 12 letters and digits');
     return entry.handler({ ...request, log: request.log.child({ operator: iam.userArn ?? iam.accountId }) });
   });
 }

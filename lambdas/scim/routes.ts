@@ -3,6 +3,7 @@ import type { Group } from '../core/identity/group';
 import type { User } from '../core/identity/user';
 import { RequestError } from '../http/errors';
 import { header, type HttpResult } from '../http/request';
+import { safeJson } from '../http/responses';
 import { route, type HttpMethod, type Route, type RouteRequest } from '../http/routes';
 import type { ScimAuthenticator } from './auth';
 import type { ListQuery, ScimContext, ScimResponse } from './context';
@@ -129,7 +130,7 @@ const ifMatch = (request: RouteRequest): string | undefined => header(request.ev
 function toHttp(response: ScimResponse): HttpResult {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };
   if (response.body === undefined) return { statusCode: response.status, headers };
-  const body = JSON.stringify(response.body);
+  const body = safeJson(response.body);
   if (Buffer.byteLength(body, 'utf8') > MAX_RESPONSE_BYTES) throw tooMany('the response would exceed 1 MB: ask for fewer resources (count) or fewer attributes');
   return { statusCode: response.status, headers: { 'content-type': 'application/scim+json; charset=utf-8', ...headers }, body };
 }

@@ -1,4 +1,5 @@
 import type { HttpResult } from '../http/request';
+import { safeJson } from '../http/responses';
 import { SCHEMA } from './schema';
 
 /** RFC 7644 §3.12 scimType values. */
@@ -52,6 +53,6 @@ export function scimErrorResponse(error: ScimError): HttpResult {
   return {
     statusCode: error.status,
     headers: { 'content-type': 'application/scim+json; charset=utf-8', 'cache-control': 'no-store', ...error.headers },
-    body: JSON.stringify(scimErrorBody(error)),
+    body: safeJson(scimErrorBody(error)),
   };
 }
