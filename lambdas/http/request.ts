@@ -43,16 +43,6 @@ export function bodyBytes(event: HttpEvent): number {
   return event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
 }
 
-export function cookie(event: HttpEvent, name: string): string | undefined {
-  const all = event.cookies ?? (header(event, 'cookie') ?? '').split(';');
-  for (const pair of all) {
-    const eq = pair.indexOf('=');
-    if (eq < 0) continue;
-    if (pair.slice(0, eq).trim() === name) return decodeURIComponent(pair.slice(eq + 1).trim());
-  }
-  return undefined;
-}
-
 export function method(event: HttpEvent): string {
   return event.requestContext.http.method.toUpperCase();
 }

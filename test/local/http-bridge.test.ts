@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayTime, isTextContentType, matchRoute, toHttpEvent, writeHttpResult, type RawRequest } from '../../local/http-bridge';
 import { apiRoutes } from '../../local/routes';
-import { bodyText, cookie } from '../../lambdas/http/request';
+import { cookiesOf } from '../../lambdas/http/cookies';
+import { bodyText } from '../../lambdas/http/request';
 
 const raw = (overrides: Partial<RawRequest> = {}): RawRequest => ({
   method: 'GET',
@@ -54,7 +55,7 @@ describe('toHttpEvent', () => {
     const event = toHttpEvent(raw({ rawHeaders: ['Cookie', 'a=1; natoma_session=abc%3D', 'Cookie', 'b=2'] }), { route });
     expect(event.cookies).toEqual(['a=1', 'natoma_session=abc%3D', 'b=2']);
     expect(event.headers.cookie).toBeUndefined();
-    expect(cookie(event, 'natoma_session')).toBe('abc=');
+    expect(cookiesOf(event).natoma_session).toBe('abc=');
   });
 
   it('keeps the raw query string and decodes parameters, joining repeats with commas', () => {
