@@ -15,6 +15,11 @@ export interface TestTable {
   readonly tableName: string;
   readonly endpoint: string;
   readonly fidelity: Fidelity;
+  /**
+   * Waits until every write so far is visible to eventually consistent reads and GSI queries (at once
+   * unless faithful). For tests of reads that are eventually consistent by design, e.g. a GSI listing.
+   */
+  settle(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -23,11 +28,14 @@ export interface TestTable {
  * `TWIN_FIDELITY=aws` (`npm run test:faithful`) `db` answers eventually consistent reads and GSI
  * queries with data up to `TWIN_REPLICATION_LAG_MS` old, as DynamoDB may.
  */
-export async function createTestTable(options: { fidelity?: Fidelity } = {}): Promise<TestTable> {
+export async function createTestTable(options: { fidelity?: Fidelity; replicationLagMs?: number } = {}): Promise<TestTable> {
   const endpoint = inject('dynamoEndpoint');
   const rawDb = createDocumentClient({ endpoint });
   const fidelity = options.fidelity ?? fidelityFrom();
-  const db = fidelity === 'aws' ? withReplicationLag(rawDb, { lagMs: faithfulSettingsFrom().replicationLagMs }).db : rawDb;
+  const lagMs = options.replicationLagMs ?? faithfulSettingsFrom().replicationLagMs;
+  // jitterMs is spelled out so that settle() knows the longest lag.
+  const jitterMs = lagMs / 4;
+  const db = fidelity === 'aws' ? withReplicationLag(rawDb, { lagMs, jitterMs }).db : rawDb;
   const tableName = `test-${randomUUID()}`;
   await ensureTable(rawDb, tableName);
   return {
@@ -36,6 +44,7 @@ export async function createTestTable(options: { fidelity?: Fidelity } = {}): Pr
     tableName,
     endpoint,
     fidelity,
+    settle: () => (fidelity === 'aws' ? new Promise((resolve) => setTimeout(resolve, lagMs + jitterMs + 20)) : Promise.resolve()),
     drop: async () => {
       await rawDb.send(new DeleteTableCommand({ TableName: tableName }));
     },

@@ -3,18 +3,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withReplicationLag } from '../../local/faithful/replication-lag';
 import { createTestTable, type TestTable } from './dynamo';
 
-const LAG_MS = 400;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const LAG_MS = 1000;
 
 describe('withReplicationLag (the faithful twin on DynamoDB Local)', () => {
   let table: TestTable;
   let lagged: ReturnType<typeof withReplicationLag>;
   let seq = 0;
+  // A clock the test moves: the lag is exact, whatever the load on the machine.
+  let clock = Date.now();
+  const sleep = async (ms: number) => {
+    clock += ms;
+  };
   const key = () => ({ pk: `P#${++seq}`, sk: 'S' });
 
   beforeAll(async () => {
     table = await createTestTable({ fidelity: 'friendly' });
-    lagged = withReplicationLag(table.rawDb, { lagMs: LAG_MS, jitterMs: 0 });
+    lagged = withReplicationLag(table.rawDb, { lagMs: LAG_MS, jitterMs: 0, now: () => clock });
   });
   afterAll(async () => table.drop());
 
