@@ -15,6 +15,7 @@ import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
 import { createScimHandler } from '../lambdas/scim/handler';
 import { createDevIdp } from './dev-idp';
 import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
+import { faithfulTwin, type FidelityOption } from './faithful/index';
 import { FileSecretStore } from './file-secret-store';
 import {
   API_GATEWAY_MAX_BODY_BYTES,
@@ -52,6 +53,11 @@ export interface TwinOptions {
   readonly logLevel?: LogLevel;
   /** Where the handlers' JSON log lines go. @default - stdout */
   readonly logSink?: (line: string) => void;
+  /**
+   * 'aws': replication lag on DynamoDB, several containers per surface, Lambda's and API Gateway's
+   * limits (local/faithful/). @default - TWIN_FIDELITY, else 'friendly'
+   */
+  readonly fidelity?: FidelityOption;
 }
 
 export interface RunningTwin {
@@ -241,7 +247,11 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     if (credential.status === 'rejected') throw credential.reason;
     if (idp.status === 'rejected') throw idp.reason;
     const dynamoEndpoint = started.value;
-    const db = createDocumentClient({ endpoint: dynamoEndpoint });
+    const faithful = faithfulTwin(options.fidelity);
+    if (faithful) sink(JSON.stringify({ level: 'info', service: 'twin', message: faithful.summary }));
+    const rawDb = createDocumentClient({ endpoint: dynamoEndpoint });
+    const db = faithful ? faithful.wrapClient(rawDb) : rawDb;
+    const surface = faithful ? faithful.surface : (_name: string, compose: () => Surface) => compose();
     await ensureTable(db, tableName);
     const adapters = createDynamoAdapters({ db, tableName });
     storage.adapters = adapters;
@@ -256,10 +266,10 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       adminPublicUrl,
       runtimeMode: 'local' as const,
     };
-    admin = composeAdminHandler({ ...runtime, logger: loggerFor('admin') });
+    admin = surface('admin', () => composeAdminHandler({ ...runtime, logger: loggerFor('admin') }));
     api = {
-      saml: composeSamlHandler({ ...runtime, logger: loggerFor('saml') }),
-      scim: createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') }),
+      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml') })),
+      scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
       'dev-idp': (event) => idp.value.handleEvent(event),
     };
 
