@@ -229,6 +229,14 @@ export function withReplicationLag(client: DynamoDBDocumentClient, options: Repl
       }
       items.sort(order);
     }
+    // Items brought back must not overflow the page: the page then ends at its last item, as DynamoDB's would.
+    const limit = typeof input.Limit === 'number' ? input.Limit : undefined;
+    if (limit !== undefined && items.length > limit) {
+      items.length = limit;
+      const last = items.at(-1)!;
+      const keyNames = [PK, SK, ...(condition && condition.sortAttribute !== SK ? indexKeyNames(input.IndexName) : [])];
+      return { ...output, Items: items, Count: items.length, LastEvaluatedKey: Object.fromEntries(keyNames.map((name) => [name, last[name]])) };
+    }
     return { ...output, Items: items, Count: items.length };
   };
 
@@ -289,6 +297,11 @@ const KEY_ATTRIBUTES = new Map<string | undefined, { partition: string; sort: st
   [undefined, { partition: PK, sort: SK }],
   ...tableDefinition.globalSecondaryIndexes.map((index) => [index.indexName, { partition: index.partitionKey, sort: index.sortKey }] as const),
 ]);
+
+function indexKeyNames(indexName: unknown): string[] {
+  const attributes = KEY_ATTRIBUTES.get(indexName as string | undefined);
+  return attributes ? [attributes.partition, attributes.sort] : [];
+}
 
 /**
  * The key conditions the adapters use: `p = :v`, optionally `AND begins_with(s, :v)`, `s = :v`,

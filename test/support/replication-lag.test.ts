@@ -97,6 +97,21 @@ describe('withReplicationLag (the faithful twin on DynamoDB Local)', () => {
     expect((await query()).Items?.map((item) => item.sk)).toEqual(['xa', 'xc']);
   });
 
+  it('keeps a page within its Limit when a just-deleted item comes back, and continues after it', async () => {
+    const pk = `L#${++seq}`;
+    for (const sk of ['xa', 'xb', 'xc', 'xd']) await lagged.db.send(new PutCommand({ TableName: table.tableName, Item: { pk, sk } }));
+    await sleep(LAG_MS + 50);
+    await lagged.db.send(new DeleteCommand({ TableName: table.tableName, Key: { pk, sk: 'xa' } }));
+    const page = (start?: Record<string, unknown>) =>
+      lagged.db.send(new QueryCommand({ TableName: table.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Limit: 2, ExclusiveStartKey: start }));
+
+    const first = await page();
+    const second = await page(first.LastEvaluatedKey);
+
+    expect(first.Items?.map((item) => item.sk)).toEqual(['xa', 'xb']);
+    expect(second.Items?.map((item) => item.sk)).toEqual(['xc', 'xd']);
+  });
+
   it('refuses ConsistentRead on a GSI, as DynamoDB does', async () => {
     await expect(
       lagged.db.send(new QueryCommand({ TableName: table.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'x' }, ConsistentRead: true })),
