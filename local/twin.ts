@@ -16,6 +16,7 @@ import { createScimHandler } from '../lambdas/scim/handler';
 import { ensureDemo, type DemoOutcome } from './demo';
 import { createDevIdp } from './dev-idp';
 import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
+import { faithfulTwin, type FidelityOption } from './faithful/index';
 import { FileSecretStore } from './file-secret-store';
 import {
   API_GATEWAY_MAX_BODY_BYTES,
@@ -58,6 +59,11 @@ export interface TwinOptions {
    * @default false - `npm start` turns it on; tests that want it ask for it
    */
   readonly demo?: boolean;
+  /**
+   * 'aws': replication lag on DynamoDB, several containers per surface, Lambda's and API Gateway's
+   * limits (local/faithful/). @default - TWIN_FIDELITY, else 'friendly'
+   */
+  readonly fidelity?: FidelityOption;
 }
 
 export interface RunningTwin {
@@ -255,7 +261,11 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     if (credential.status === 'rejected') throw credential.reason;
     if (idp.status === 'rejected') throw idp.reason;
     const dynamoEndpoint = started.value;
-    const db = createDocumentClient({ endpoint: dynamoEndpoint });
+    const faithful = faithfulTwin(options.fidelity);
+    if (faithful) sink(JSON.stringify({ level: 'info', service: 'twin', message: faithful.summary }));
+    const rawDb = createDocumentClient({ endpoint: dynamoEndpoint });
+    const db = faithful ? faithful.wrapClient(rawDb) : rawDb;
+    const surface = faithful ? faithful.surface : (_name: string, compose: () => Surface) => compose();
     await ensureTable(db, tableName);
     const adapters = createDynamoAdapters({ db, tableName });
     storage.adapters = adapters;
@@ -270,10 +280,10 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       adminPublicUrl,
       runtimeMode: 'local' as const,
     };
-    admin = composeAdminHandler({ ...runtime, logger: loggerFor('admin') });
+    admin = surface('admin', () => composeAdminHandler({ ...runtime, logger: loggerFor('admin') }));
     api = {
-      saml: composeSamlHandler({ ...runtime, logger: loggerFor('saml') }),
-      scim: createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') }),
+      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml') })),
+      scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
       'dev-idp': (event) => idp.value.handleEvent(event),
     };
 

@@ -15,6 +15,11 @@ export interface DynamoCallCounts {
   readonly itemsWritten: number;
   /** True once any Scan (ScanCommand / ScanCommand of the low-level client) went through. */
   readonly scanned: boolean;
+  /**
+   * Read capacity units the reads consumed, as DynamoDB (Local) reports them: 0.5 per 4 KB for an
+   * eventually consistent read, 1 for a consistent one, 2 in a transaction.
+   */
+  readonly readUnits: number;
 }
 
 export interface CountingClient {
@@ -33,9 +38,11 @@ interface Tally {
   itemsRead: number;
   itemsWritten: number;
   scanned: boolean;
+  readUnits: number;
 }
 
-const emptyTally = (): Tally => ({ calls: {}, total: 0, itemsRead: 0, itemsWritten: 0, scanned: false });
+const emptyTally = (): Tally => ({ calls: {}, total: 0, itemsRead: 0, itemsWritten: 0, scanned: false, readUnits: 0 });
+const READS = new Set(['GetCommand', 'BatchGetCommand', 'QueryCommand', 'ScanCommand', 'TransactGetCommand']);
 
 /**
  * Wraps a document client so that every `send` is counted; everything else passes through. Counting
@@ -60,8 +67,12 @@ export function countingClient(db: DynamoDBDocumentClient): CountingClient {
     counted.total += 1;
     counted.itemsWritten += itemsWrittenBy(name, command.input);
     if (name.startsWith('Scan')) counted.scanned = true;
+    const input = command.input as { ReturnConsumedCapacity?: string } | undefined;
+    const askCapacity = READS.has(name) && input !== undefined && input.ReturnConsumedCapacity === undefined;
+    if (askCapacity) input.ReturnConsumedCapacity = 'TOTAL';
     const output = await (db.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
     counted.itemsRead += itemsReadFrom(output);
+    if (askCapacity) counted.readUnits += capacityOf(output);
     return output;
   };
 
@@ -99,6 +110,13 @@ function mergeInto(target: Tally, source: Tally): void {
   target.itemsRead += source.itemsRead;
   target.itemsWritten += source.itemsWritten;
   target.scanned ||= source.scanned;
+  target.readUnits += source.readUnits;
+}
+
+function capacityOf(output: unknown): number {
+  const consumed = (output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] } | undefined)?.ConsumedCapacity;
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return list.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
 }
 
 function itemsReadFrom(output: unknown): number {

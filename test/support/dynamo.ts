@@ -4,26 +4,49 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb/client';
 import { ensureTable } from '../../lambdas/adapters/dynamodb/ensure-table';
+import { faithfulSettingsFrom, fidelityFrom, type Fidelity } from '../../local/faithful/config';
+import { withReplicationLag } from '../../local/faithful/replication-lag';
 
 export interface TestTable {
+  /** The client the code under test uses: with replication lag when TWIN_FIDELITY=aws. */
   readonly db: DynamoDBDocumentClient;
+  /** Always-fresh reads, for a test's own setup and assertions about what is stored. */
+  readonly rawDb: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly endpoint: string;
+  readonly fidelity: Fidelity;
+  /**
+   * Waits until every write so far is visible to eventually consistent reads and GSI queries (at once
+   * unless faithful). For tests of reads that are eventually consistent by design, e.g. a GSI listing.
+   */
+  settle(): Promise<void>;
   drop(): Promise<void>;
 }
 
-/** A fresh table on the run's DynamoDB Local, so test files never see each other's items. */
-export async function createTestTable(): Promise<TestTable> {
+/**
+ * A fresh table on the run's DynamoDB Local, so test files never see each other's items. With
+ * `TWIN_FIDELITY=aws` (`npm run test:faithful`) `db` answers eventually consistent reads and GSI
+ * queries with data up to `TWIN_REPLICATION_LAG_MS` old, as DynamoDB may.
+ */
+export async function createTestTable(options: { fidelity?: Fidelity; replicationLagMs?: number } = {}): Promise<TestTable> {
   const endpoint = inject('dynamoEndpoint');
-  const db = createDocumentClient({ endpoint });
+  const rawDb = createDocumentClient({ endpoint });
+  const fidelity = options.fidelity ?? fidelityFrom();
+  const lagMs = options.replicationLagMs ?? faithfulSettingsFrom().replicationLagMs;
+  // jitterMs is spelled out so that settle() knows the longest lag.
+  const jitterMs = lagMs / 4;
+  const db = fidelity === 'aws' ? withReplicationLag(rawDb, { lagMs, jitterMs }).db : rawDb;
   const tableName = `test-${randomUUID()}`;
-  await ensureTable(db, tableName);
+  await ensureTable(rawDb, tableName);
   return {
     db,
+    rawDb,
     tableName,
     endpoint,
+    fidelity,
+    settle: () => (fidelity === 'aws' ? new Promise((resolve) => setTimeout(resolve, lagMs + jitterMs + 20)) : Promise.resolve()),
     drop: async () => {
-      await db.send(new DeleteTableCommand({ TableName: tableName }));
+      await rawDb.send(new DeleteTableCommand({ TableName: tableName }));
     },
   };
 }

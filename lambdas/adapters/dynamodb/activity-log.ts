@@ -27,6 +27,8 @@ export class DynamoActivityLog implements ActivityLog {
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': partition, ':prefix': prefixes.event },
           ScanIndexForward: false,
+          // Consistent (an admin-only page): the console shows the event of the action just taken.
+          ConsistentRead: true,
         },
         page,
         { attributes: ['pk', 'sk'], fixed: { pk: partition }, prefixed: { sk: prefixes.event } },
@@ -41,6 +43,7 @@ export class DynamoActivityLog implements ActivityLog {
         KeyConditionExpression: 'gsi1pk = :partition AND begins_with(gsi1sk, :prefix)',
         ExpressionAttributeValues: { ':partition': partition, ':prefix': prefixes.event },
         ScanIndexForward: false,
+        // GSI, eventually consistent: a log view; an event written within the lag shows on the next load.
       },
       page,
       {

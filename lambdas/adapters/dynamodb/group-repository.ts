@@ -46,8 +46,9 @@ export class DynamoGroupRepository implements GroupRepository {
     }
   }
 
+  /** Consistent: callers decide writes on it (existence before a PATCH, the version an If-Match is checked against, the ETag returned). */
   async get(tenantId: TenantId, groupId: GroupId): Promise<Group | undefined> {
-    return this.read(tenantId, groupId, false);
+    return this.read(tenantId, groupId);
   }
 
   async findByDisplayName(tenantId: TenantId, displayName: string): Promise<Group[]> {
@@ -64,7 +65,7 @@ export class DynamoGroupRepository implements GroupRepository {
    */
   async replace(group: Group, expectedVersion: number): Promise<void> {
     assertNextVersion('group', group.version, expectedVersion);
-    const current = await this.read(group.tenantId, group.id, true);
+    const current = await this.read(group.tenantId, group.id);
     if (!current) throw new NotFoundError(`group ${group.id} does not exist`);
     if (current.version !== expectedVersion) throw stale(group.id, expectedVersion, current.version);
 
@@ -91,7 +92,7 @@ export class DynamoGroupRepository implements GroupRepository {
       await transactWrite(this.ctx, writes);
     } catch (error) {
       if (!(error instanceof ConditionsFailed)) throw error;
-      const now = await this.read(group.tenantId, group.id, true);
+      const now = await this.read(group.tenantId, group.id);
       if (!now) throw new NotFoundError(`group ${group.id} does not exist`, { cause: error });
       throw stale(group.id, expectedVersion, now.version);
     }
@@ -100,7 +101,7 @@ export class DynamoGroupRepository implements GroupRepository {
   async delete(tenantId: TenantId, groupId: GroupId): Promise<void> {
     // Conditioned on the version read, so that the lookup entries deleted are the current ones.
     for (let attempt = 0; ; attempt++) {
-      const current = await this.read(tenantId, groupId, true);
+      const current = await this.read(tenantId, groupId);
       if (!current) throw new NotFoundError(`group ${groupId} does not exist`);
       const writes: TransactItem[] = [
         del(this.ctx, keys.group(tenantId, groupId), versionIs(current.version)),
@@ -127,6 +128,9 @@ export class DynamoGroupRepository implements GroupRepository {
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': partition, ':prefix': prefixes.group },
+        // Consistent: SCIM filters without an index are answered from this listing, and an IdP decides
+        // from a filter whether to create (a stale miss would make it create a duplicate).
+        ConsistentRead: true,
       },
       page,
       { attributes: ['pk', 'sk'], fixed: { pk: partition }, prefixed: { sk: prefixes.group } },
@@ -153,17 +157,18 @@ export class DynamoGroupRepository implements GroupRepository {
 
   async listMembers(tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<UserId>> {
     // A deleted group's memberships may not be purged yet: they must not show.
-    if (!(await this.read(tenantId, groupId, true))) throw new NotFoundError(`group ${groupId} does not exist`);
+    if (!(await this.read(tenantId, groupId))) throw new NotFoundError(`group ${groupId} does not exist`);
     return this.memberships.list(tenantId, groupId, page);
   }
 
   async groupsOfUser(tenantId: TenantId, userId: UserId): Promise<Group[]> {
     const groupIds = await this.memberships.groupIdsOfUser(tenantId, userId);
     if (groupIds.length === 0) return [];
-    // Groups deleted but not yet purged are simply not found here.
+    // Groups deleted but not yet purged are simply not found here (consistent: not even a moment after the delete).
     const found = await batchGet(
       this.ctx,
       groupIds.map((groupId) => keys.group(tenantId, groupId)),
+      true,
     );
     return found.map(items.group.decode).sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -173,8 +178,8 @@ export class DynamoGroupRepository implements GroupRepository {
     return this.memberships.purgePending(maxItems);
   }
 
-  private async read(tenantId: TenantId, groupId: GroupId, consistent: boolean): Promise<Group | undefined> {
-    const result = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.group(tenantId, groupId), ConsistentRead: consistent }));
+  private async read(tenantId: TenantId, groupId: GroupId): Promise<Group | undefined> {
+    const result = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.group(tenantId, groupId), ConsistentRead: true }));
     return result.Item ? items.group.decode(result.Item) : undefined;
   }
 

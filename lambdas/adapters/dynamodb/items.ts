@@ -26,6 +26,7 @@ export type Entity =
   | 'Group'
   | 'GroupIndex'
   | 'Membership'
+  | 'UserGroup'
   | 'Purge'
   | 'Session'
   | 'Ephemeral'
@@ -227,13 +228,23 @@ export const items = {
   membership: {
     encode: (tenant: TenantId, group: GroupId, user: UserId): Item => ({
       ...keys.membership(tenant, group, user),
-      ...keys.membershipOfUser(tenant, group, user),
       entity: 'Membership',
       tenantId: tenant,
       groupId: group,
       userId: user,
     }),
     decode: (item: Item) => decode(membershipSchema, 'Membership', item),
+  },
+  /** A membership seen from its user (keys.userGroupEntry), always written and deleted with the membership. */
+  userGroup: {
+    encode: (tenant: TenantId, group: GroupId, user: UserId): Item => ({
+      ...keys.userGroupEntry(tenant, user, group),
+      entity: 'UserGroup',
+      tenantId: tenant,
+      groupId: group,
+      userId: user,
+    }),
+    decode: (item: Item) => decode(membershipSchema, 'UserGroup', item),
   },
   purge: {
     encode: (kind: 'group' | 'user', tenant: TenantId, id: string, createdAt: string): Item => ({

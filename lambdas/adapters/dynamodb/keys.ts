@@ -84,11 +84,14 @@ export const keys = {
     pk: keys.membershipPartition(tenantId, groupId),
     sk: `${prefixes.member}${enc(userId)}`,
   }),
-  /** GSI1 inverts memberships: a user's groups without reading any group. */
+  /**
+   * A membership's inverse, a base-table item written in the same transaction as the membership:
+   * a user's groups read with a consistent Query (a GSI could only be read eventually consistently).
+   */
   userGroupsPartition: (tenantId: TenantId, userId: UserId): string => `${tenantPk(tenantId)}#USER#${enc(userId)}#GROUPS`,
-  membershipOfUser: (tenantId: TenantId, groupId: GroupId, userId: UserId): Gsi1Key => ({
-    gsi1pk: keys.userGroupsPartition(tenantId, userId),
-    gsi1sk: `${prefixes.group}${enc(groupId)}`,
+  userGroupEntry: (tenantId: TenantId, userId: UserId, groupId: GroupId): TableKey => ({
+    pk: keys.userGroupsPartition(tenantId, userId),
+    sk: `${prefixes.group}${enc(groupId)}`,
   }),
 
   /** Work left after a request: memberships of a deleted group or user still to remove. */

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../core/errors';
 import type { GroupId, TenantId, UserId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import { items } from './items';
-import { GSI1, keys, prefixes } from './keys';
+import { keys, prefixes, type TableKey } from './keys';
 import {
   ConditionsFailed,
   MAX_TRANSACT_ITEMS,
@@ -22,12 +22,13 @@ import {
   type TransactItem,
 } from './operations';
 
-/** Memberships written per transaction: the rest of the 100 is the group's count update. */
-const MEMBERSHIPS_PER_TRANSACTION = MAX_TRANSACT_ITEMS - 1;
+/** Memberships written per transaction: two items each (membership and its user-side entry), plus the group's count update. */
+const MEMBERSHIPS_PER_TRANSACTION = Math.floor((MAX_TRANSACT_ITEMS - 1) / 2);
 /** A chunk whose members moved under us (a concurrent add/remove) is re-read and retried. */
 const MAX_CHUNK_ATTEMPTS = 8;
 /** Memberships a group delete removes before answering; the rest is left to purgePendingGroupMemberships. */
-// 990 keeps a DELETE (group item, index items, then memberships) within the 1,000-items-per-request bound.
+// 990 keeps a DELETE's reads (group item, index items, then membership keys) within the 1,000-items-per-request
+// bound; the user-side entries deleted with them are derived from the keys read, not read themselves.
 export const INLINE_PURGE_BUDGET = 990;
 /** Users' group memberships removed in parallel on user delete. */
 const USER_CLEANUP_CONCURRENCY = 8;
@@ -80,6 +81,9 @@ export class DynamoMemberships {
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': partition, ':prefix': prefixes.member },
+        // Consistent: a full push (replace of members) decides its removals from this list, and the
+        // members shown must agree with memberCount right after a write.
+        ConsistentRead: true,
       },
       page,
       { attributes: ['pk', 'sk'], fixed: { pk: partition }, prefixed: { sk: prefixes.member } },
@@ -87,13 +91,14 @@ export class DynamoMemberships {
     );
   }
 
+  /** Exact right after a membership write: the user-side entries are base-table items, read consistently. */
   async groupIdsOfUser(tenantId: TenantId, userId: UserId): Promise<GroupId[]> {
     const found = await queryAll(this.ctx, {
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :partition',
-      ExpressionAttributeValues: { ':partition': keys.userGroupsPartition(tenantId, userId) },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.userGroupsPartition(tenantId, userId), ':prefix': prefixes.group },
+      ConsistentRead: true,
     });
-    return found.map((item) => items.membership.decode(item).groupId);
+    return found.map((item) => items.userGroup.decode(item).groupId);
   }
 
   /** Removes up to `budget` memberships of a (deleted) group; true when none is left. */
@@ -103,13 +108,15 @@ export class DynamoMemberships {
       {
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': keys.membershipPartition(tenantId, groupId) },
-        ProjectionExpression: 'pk, sk',
+        ProjectionExpression: 'pk, sk, userId',
         ConsistentRead: true,
       },
       budget + 1,
     );
-    const batch = found.slice(0, budget).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
-    await batchDelete(this.ctx, batch);
+    const batch = found.slice(0, budget);
+    // User-side entries first: a membership left without one would be invisible to its user's delete.
+    await batchDelete(this.ctx, batch.map((item) => keys.userGroupEntry(tenantId, String(item.userId) as UserId, groupId)));
+    await batchDelete(this.ctx, batch.map((item): TableKey => ({ pk: String(item.pk), sk: String(item.sk) })));
     const finished = found.length <= budget;
     if (finished) await this.clearPurgeMarker(keys.groupPurge(tenantId, groupId));
     return { removed: batch.length, finished };
@@ -180,10 +187,10 @@ export class DynamoMemberships {
       const changing = userIds.filter((userId) => (change === 'add' ? !members.has(userId) : members.has(userId)));
       if (changing.length === 0) return 0;
 
-      const writes: TransactItem[] = changing.map((userId) =>
+      const writes: TransactItem[] = changing.flatMap((userId) =>
         change === 'add'
-          ? put(this.ctx, items.membership.encode(tenantId, groupId, userId), mustNotExist)
-          : del(this.ctx, keys.membership(tenantId, groupId, userId), mustExist),
+          ? [put(this.ctx, items.membership.encode(tenantId, groupId, userId), mustNotExist), put(this.ctx, items.userGroup.encode(tenantId, groupId, userId))]
+          : [del(this.ctx, keys.membership(tenantId, groupId, userId), mustExist), del(this.ctx, keys.userGroupEntry(tenantId, userId, groupId))],
       );
       const groupIndex = writes.length;
       writes.push(this.groupCountUpdate(tenantId, groupId, change === 'add' ? changing.length : -changing.length));
@@ -213,14 +220,19 @@ export class DynamoMemberships {
 
   private async removeOneMembership(tenantId: TenantId, groupId: GroupId, userId: UserId): Promise<boolean> {
     const membershipKey = keys.membership(tenantId, groupId, userId);
+    const entryKey = keys.userGroupEntry(tenantId, userId, groupId);
     try {
-      await transactWrite(this.ctx, [del(this.ctx, membershipKey, mustExist), this.groupCountUpdate(tenantId, groupId, -1)]);
+      await transactWrite(this.ctx, [del(this.ctx, membershipKey, mustExist), del(this.ctx, entryKey), this.groupCountUpdate(tenantId, groupId, -1)]);
       return true;
     } catch (error) {
       if (!(error instanceof ConditionsFailed)) throw error;
-      if (error.failedIndexes.includes(0)) return false; // already gone (the index lags behind the table)
-      // The group is gone (its own purge is running): only the membership is left to remove.
-      await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: membershipKey }));
+      if (error.failedIndexes.includes(0)) {
+        // Removed meanwhile (a concurrent removeMembers or group purge): only a stray entry may be left.
+        await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: entryKey }));
+        return false;
+      }
+      // The group is gone (its own purge is running): only the membership and its entry are left to remove.
+      await batchDelete(this.ctx, [membershipKey, entryKey]);
       return true;
     }
   }

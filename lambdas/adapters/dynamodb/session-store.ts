@@ -65,6 +65,8 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   private async queryOfUser(tenantId: TenantId, userId: UserId): Promise<Session[]> {
+    // GSI, eventually consistent: a session created within the lag may escape revokeAllOfUser, but every
+    // request with it reads the user consistently and refuses an inactive or deleted one.
     const found = await queryAll(this.ctx, {
       IndexName: GSI1,
       KeyConditionExpression: 'gsi1pk = :partition',

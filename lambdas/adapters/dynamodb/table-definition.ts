@@ -9,7 +9,7 @@ export const tableDefinition = {
   ttlAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     {
-      // Inverted lookups: a user's groups, a user's sessions, the tenant list.
+      // Inverted lookups read eventually consistently: a user's sessions, events by category, the tenant list.
       indexName: 'gsi1',
       partitionKey: 'gsi1pk',
       sortKey: 'gsi1sk',

@@ -30,14 +30,18 @@ export class DynamoTenantRepository implements TenantRepository {
     }
   }
 
+  /**
+   * Consistent: the operator and console read-modify-write tenants (a `scim enable` right after
+   * `tenant create` must find it), and SCIM and SAML decide from it whether a tenant may be served.
+   */
   async get(tenantId: TenantId): Promise<Tenant | undefined> {
-    return this.read(tenantId, false);
+    return this.read(tenantId);
   }
 
   async replace(tenant: Tenant, expectedVersion: number): Promise<void> {
     assertNextVersion('tenant', tenant.version, expectedVersion);
     const domains = checkedDomains(tenant);
-    const current = await this.read(tenant.id, true);
+    const current = await this.read(tenant.id);
     if (!current) throw new NotFoundError(`tenant ${tenant.id} does not exist`);
     if (current.version !== expectedVersion) throw stale(tenant.id, expectedVersion, current.version);
 
@@ -54,7 +58,7 @@ export class DynamoTenantRepository implements TenantRepository {
     } catch (error) {
       if (!(error instanceof ConditionsFailed)) throw error;
       if (error.failedIndexes.includes(0)) {
-        const now = await this.read(tenant.id, true);
+        const now = await this.read(tenant.id);
         if (!now) throw new NotFoundError(`tenant ${tenant.id} does not exist`, { cause: error });
         throw stale(tenant.id, expectedVersion, now.version);
       }
@@ -63,7 +67,8 @@ export class DynamoTenantRepository implements TenantRepository {
   }
 
   async findByDomain(domain: string): Promise<Tenant | undefined> {
-    const guard = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.domainGuard(domain) }));
+    // Consistent: sign-in discovery right after an operator claimed the domain must find the tenant.
+    const guard = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.domainGuard(domain), ConsistentRead: true }));
     if (!guard.Item) return undefined;
     return this.get(items.domainGuard.decode(guard.Item));
   }
@@ -76,6 +81,7 @@ export class DynamoTenantRepository implements TenantRepository {
         KeyConditionExpression: 'gsi1pk = :partition',
         ExpressionAttributeValues: { ':partition': keys.tenantListPartition },
         ScanIndexForward: true,
+        // GSI, eventually consistent: an operator listing, and the metadata refresh that walks it comes back every few minutes.
       },
       page,
       {
@@ -87,8 +93,8 @@ export class DynamoTenantRepository implements TenantRepository {
     );
   }
 
-  private async read(tenantId: TenantId, consistent: boolean): Promise<Tenant | undefined> {
-    const result = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.tenant(tenantId), ConsistentRead: consistent }));
+  private async read(tenantId: TenantId): Promise<Tenant | undefined> {
+    const result = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
     return result.Item ? items.tenant.decode(result.Item) : undefined;
   }
 }

@@ -48,14 +48,17 @@ export class DynamoUserRepository implements UserRepository {
     }
   }
 
+  /** Consistent: callers decide writes on it (existence before a PATCH, the version an If-Match is checked against, the ETag returned). */
   async get(tenantId: TenantId, userId: UserId): Promise<User | undefined> {
-    return this.read(tenantId, userId, false);
+    return this.read(tenantId, userId);
   }
 
+  /** Consistent: it validates the members of a group write (a user created a moment ago must be found). */
   async getMany(tenantId: TenantId, userIds: UserId[]): Promise<User[]> {
     const found = await batchGet(
       this.ctx,
       userIds.map((id) => keys.user(tenantId, id)),
+      true,
     );
     const byId = new Map(found.map(items.user.decode).map((user) => [user.id, user]));
     return [...new Set(userIds)].flatMap((id) => byId.get(id) ?? []);
@@ -67,7 +70,7 @@ export class DynamoUserRepository implements UserRepository {
       new GetCommand({ TableName: this.ctx.tableName, Key: keys.userNameGuard(tenantId, userName), ConsistentRead: true }),
     );
     if (!guard.Item) return undefined;
-    return this.read(tenantId, items.userNameGuard.decode(guard.Item), true);
+    return this.read(tenantId, items.userNameGuard.decode(guard.Item));
   }
 
   async findByExternalId(tenantId: TenantId, externalId: string): Promise<User[]> {
@@ -80,7 +83,7 @@ export class DynamoUserRepository implements UserRepository {
 
   async replace(user: User, expectedVersion: number): Promise<void> {
     assertNextVersion('user', user.version, expectedVersion);
-    const current = await this.read(user.tenantId, user.id, true);
+    const current = await this.read(user.tenantId, user.id);
     if (!current) throw new NotFoundError(`user ${user.id} does not exist`);
     if (current.version !== expectedVersion) throw stale(user.id, expectedVersion, current.version);
 
@@ -98,7 +101,7 @@ export class DynamoUserRepository implements UserRepository {
     } catch (error) {
       if (!(error instanceof ConditionsFailed)) throw error;
       if (error.failedIndexes.includes(0)) {
-        const now = await this.read(user.tenantId, user.id, true);
+        const now = await this.read(user.tenantId, user.id);
         if (!now) throw new NotFoundError(`user ${user.id} does not exist`, { cause: error });
         throw stale(user.id, expectedVersion, now.version);
       }
@@ -110,7 +113,7 @@ export class DynamoUserRepository implements UserRepository {
   async delete(tenantId: TenantId, userId: UserId): Promise<void> {
     // Conditioned on the version read, so that a concurrent replace cannot leave lookup entries behind.
     for (let attempt = 0; ; attempt++) {
-      const current = await this.read(tenantId, userId, true);
+      const current = await this.read(tenantId, userId);
       if (!current) throw new NotFoundError(`user ${userId} does not exist`);
       const writes: TransactItem[] = [
         del(this.ctx, keys.user(tenantId, userId), versionIs(current.version)),
@@ -137,6 +140,9 @@ export class DynamoUserRepository implements UserRepository {
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': partition, ':prefix': prefixes.user },
+        // Consistent: SCIM filters without an index are answered from this listing, and an IdP decides
+        // from a filter whether to create (a stale miss would make it create a duplicate).
+        ConsistentRead: true,
       },
       page,
       { attributes: ['pk', 'sk'], fixed: { pk: partition }, prefixed: { sk: prefixes.user } },
@@ -149,8 +155,8 @@ export class DynamoUserRepository implements UserRepository {
     return items.counters.decode(result.Item).users;
   }
 
-  private async read(tenantId: TenantId, userId: UserId, consistent: boolean): Promise<User | undefined> {
-    const result = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.user(tenantId, userId), ConsistentRead: consistent }));
+  private async read(tenantId: TenantId, userId: UserId): Promise<User | undefined> {
+    const result = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.user(tenantId, userId), ConsistentRead: true }));
     return result.Item ? items.user.decode(result.Item) : undefined;
   }
 

@@ -86,7 +86,7 @@ it('deletes a user in a number of calls that grows with its groups, not with the
 
   const counts = await cost(() => store.users.delete(tenantId, leaving.id));
 
-  // read, transaction, GSI query of its groups, one transaction per group, purge-marker delete
+  // read, transaction, consistent query of its user-side group entries, one transaction per group, purge-marker delete
   expect(counts.calls).toEqual({ GetCommand: 1, TransactWriteCommand: 2, QueryCommand: 1, DeleteCommand: 1 });
   expect(counts.itemsRead).toBeLessThanOrEqual(2);
 });

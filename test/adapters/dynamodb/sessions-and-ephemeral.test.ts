@@ -70,6 +70,7 @@ describe('sessions', () => {
     const colleague = aSession({ tenantId, userId: asUserId('u2') });
     const sameUserIdOtherTenant = aSession();
     await Promise.all([...mine, colleague, sameUserIdOtherTenant].map((session) => store.sessions.put(session)));
+    await table.settle(); // a user's sessions are a GSI query: eventually consistent by design
 
     expect(await store.sessions.listOfUser(tenantId, asUserId('u1'))).toHaveLength(3);
     expect(await store.sessions.revokeAllOfUser(tenantId, asUserId('u1'))).toBe(3);
@@ -77,6 +78,7 @@ describe('sessions', () => {
     for (const session of mine) expect(await store.sessions.get(session.sessionHash)).toBeUndefined();
     expect(await store.sessions.get(colleague.sessionHash)).toBeDefined();
     expect(await store.sessions.get(sameUserIdOtherTenant.sessionHash)).toBeDefined();
+    await table.settle();
     expect(await store.sessions.listOfUser(tenantId, asUserId('u1'))).toEqual([]);
   });
 });

@@ -128,6 +128,7 @@ describe('listing', () => {
   it('lists tenants oldest first across pages', async () => {
     const created = ['2030-01-03', '2030-01-01', '2030-01-02'].map((day) => aTenant({ createdAt: `${day}T00:00:00.000Z` }));
     for (const tenant of created) await store.tenants.create(tenant);
+    await table.settle(); // the listing reads the GSI: eventually consistent by design
 
     const all: Tenant[] = [];
     let cursor: string | undefined;
