@@ -1,10 +1,7 @@
 import { createDynamoAdapters, type DocumentSender } from '../adapters/dynamodb/index';
 import { systemClock, type Clock } from '../core/clock';
-import type { ActivityLog } from '../core/activity/events';
-import type { GroupRepository, UserRepository } from '../core/identity/ports';
 import type { SecretStore } from '../core/secrets';
-import type { EphemeralStore, SessionStore, SignInWriter } from '../core/sessions/ports';
-import type { TenantRepository } from '../core/tenancy/ports';
+import type { SignInWriter } from '../core/sessions/ports';
 import { createLogger, type Logger } from '../http/logger';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
@@ -12,14 +9,9 @@ import { SAML_MAX_BODY_BYTES, samlErrorAnswer } from './error-table';
 import { samlRoutes } from './routes';
 import { SpKeyringProvider } from './sp-credentials';
 import { TenantCache, TENANT_CACHE_MS } from './tenant-cache';
+import type { IdentityStores } from '../core/stores';
 
-export interface SamlHandlerDeps {
-  readonly tenants: TenantRepository;
-  readonly users: UserRepository;
-  readonly groups: GroupRepository;
-  readonly sessions: SessionStore;
-  readonly ephemeral: EphemeralStore;
-  readonly activity: ActivityLog;
+export interface SamlHandlerDeps extends IdentityStores {
   readonly secrets: SecretStore;
   /** Name of the SP keyring secret `{ current, next? }`. */
   readonly spSecretName: string;

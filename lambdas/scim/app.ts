@@ -1,11 +1,8 @@
-import type { ActivityLog } from '../core/activity/events';
 import { systemClock, type Clock } from '../core/clock';
 import { UserLifecycle } from '../core/identity/lifecycle';
-import type { GroupRepository, UserRepository } from '../core/identity/ports';
 import { ProvisioningActivity } from '../core/identity/provisioning-activity';
 import type { SecretStore } from '../core/secrets';
-import type { EphemeralStore, SessionStore } from '../core/sessions/ports';
-import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/ports';
+import type { ScimTokenRepository } from '../core/tenancy/ports';
 import { Logger } from '../http/logger';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { HttpEvent, HttpResult } from '../http/request';
@@ -18,14 +15,9 @@ import { DEFAULT_RATE_LIMIT, TenantRateLimiter, type RateLimitOptions } from './
 import { scimRoutes } from './routes';
 import { Search } from './search';
 import { ScimUsers } from './users';
+import type { IdentityStores } from '../core/stores';
 
-export interface ScimHandlerDeps {
-  readonly tenants: TenantRepository;
-  readonly users: UserRepository;
-  readonly groups: GroupRepository;
-  readonly sessions: SessionStore;
-  readonly ephemeral: EphemeralStore;
-  readonly activity: ActivityLog;
+export interface ScimHandlerDeps extends IdentityStores {
   readonly scimTokens: ScimTokenRepository;
   readonly secrets: SecretStore;
   /** `SCIM_TOKEN_SECRET_PREFIX`. */

@@ -1,11 +1,9 @@
-import type { ActivityLog } from '../../core/activity/events';
 import type { Clock } from '../../core/clock';
 import type { TenantId } from '../../core/ids';
-import type { GroupRepository, UserRepository } from '../../core/identity/ports';
-import type { EphemeralStore, SessionStore } from '../../core/sessions/ports';
-import type { ScimTokenRecord, TenantRepository } from '../../core/tenancy/ports';
+import type { ScimTokenRecord } from '../../core/tenancy/ports';
 import type { Logger } from '../../http/logger';
 import type { HttpEvent } from '../../http/request';
+import type { IdentityStores } from '../../core/stores';
 
 /** Who acted, as recorded in activity events: `user:<id>` for a console admin. */
 export type Actor = string;
@@ -45,13 +43,7 @@ export interface ConsoleUrls {
   readonly admin: string;
 }
 
-export interface ConsoleDeps {
-  readonly tenants: TenantRepository;
-  readonly users: UserRepository;
-  readonly groups: GroupRepository;
-  readonly sessions: SessionStore;
-  readonly ephemeral: EphemeralStore;
-  readonly activity: ActivityLog;
+export interface ConsoleDeps extends IdentityStores {
   readonly sso: ConsoleSsoService;
   readonly scim: ConsoleScimService;
   /** Fixed URLs, or derived per request (e.g. from the Function URL's domain) when not configured. */
