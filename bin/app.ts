@@ -1,13 +1,13 @@
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { stageConfigFor, withContextOverrides } from '../lib/config/stages';
+import { retiredContextProblem, stageConfigFor } from '../lib/config/stages';
 import { NatomaSsoStack } from '../lib/stacks/natoma-sso-stack';
 
 const app = new App();
-const selected = stageConfigFor(app.node.tryGetContext('env') ?? 'dev');
-const stageName = selected.stageName;
-// Optional `-c alarmEmail=… -c domainName=… -c certificateArn=…` (see overrideKeys) on top of the stage's data.
-const config = withContextOverrides(selected.config, (key) => app.node.tryGetContext(key));
+// A stage is committed data (lib/config/stages.ts); `-c env=NAME` only picks one.
+const { stageName, config } = stageConfigFor(app.node.tryGetContext('env') ?? 'dev');
+const retired = retiredContextProblem((key) => app.node.tryGetContext(key));
+if (retired) throw new Error(retired);
 
 const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
   stageName,

@@ -5,22 +5,53 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 export const stageNames = ['dev', 'prod'] as const;
 export type StageName = (typeof stageNames)[number];
 
-/** A custom domain for the public API (SAML, sign-in, SCIM). */
-export interface CustomDomainConfig {
-  /** e.g. `sso.example.com`. */
+/** The custom domain that every tenant's Entity ID, ACS URL and SCIM base URL are built on. */
+export interface PublicDomainConfig {
+  /** e.g. `sso.example.com`: the public base URL is `https://<domainName>`. */
   readonly domainName: string;
-  /** ACM certificate for `domainName`, in the stack's region (HTTP APIs use regional endpoints). */
+  /** ACM certificate for `domainName`, in the stage's region (HTTP APIs use regional endpoints). */
   readonly certificateArn: string;
   /** When given, an alias A record is created in this zone; otherwise point DNS at the `ApiDomainTarget` output yourself. */
   readonly hostedZone?: { readonly hostedZoneId: string; readonly zoneName: string };
 }
+
+/** Where alarms go: a new encrypted topic with one email subscriber, or a topic you already run. */
+export interface AlarmRoute {
+  /** Subscribe this address to a new, KMS-encrypted alarm topic. */
+  readonly email?: string;
+  /** Or publish to an existing SNS topic (for example one that AWS Chatbot, PagerDuty or Opsgenie subscribes to). */
+  readonly topicArn?: string;
+}
+
+/**
+ * Who and where a stage is: the values Okta apps and on-call depend on. They live in this file, in
+ * review, never in `-c` flags: a deploy that forgot a flag would move every tenant's SAML and SCIM URLs.
+ */
+export interface StageIdentity {
+  /** 12-digit AWS account ID. @default - the account of the deploying shell (only where `required` allows) */
+  readonly account?: string;
+  /** e.g. `eu-west-1`. @default - the region of the deploying shell (only where `required` allows) */
+  readonly region?: string;
+  /** @default - the execute-api URL, which changes if the API is ever replaced: fine for dev only */
+  readonly publicDomain?: PublicDomainConfig;
+  /** @default - alarms show in CloudWatch and notify nobody */
+  readonly alarmRoute?: AlarmRoute;
+}
+
+/** Identity settings a stage can insist on; synth fails, naming each one, while any is missing. */
+export type RequiredSetting = 'account' | 'region' | 'publicDomain' | 'alarmRoute';
 
 /**
  * Everything that differs between environments. Constructs read these values and never test the
  * stage name (STYLE.md: environments are data).
  */
 export interface StageConfig {
-  /** Applied to the table, the SP credential secret and the log groups. */
+  readonly identity: StageIdentity;
+  /** Settings of `identity` this stage cannot deploy without. */
+  readonly required: readonly RequiredSetting[];
+  /** CloudFormation refuses to delete the stack while this is on. */
+  readonly terminationProtection: boolean;
+  /** Applied to the table, the SP credential secret, the alarm key and the log groups. */
   readonly removalPolicy: RemovalPolicy;
   readonly pointInTimeRecovery: boolean;
   readonly deletionProtection: boolean;
@@ -30,12 +61,7 @@ export interface StageConfig {
   readonly alarms: {
     /** Percentage of 5xx among API requests over 5 minutes that raises the alarm. */
     readonly api5xxRatePercent: number;
-    /** Subscribe this address to a new alarm topic. */
-    readonly email?: string;
-    /** Or send alarms to an existing SNS topic. */
-    readonly topicArn?: string;
   };
-  readonly customDomain?: CustomDomainConfig;
   /** X-Ray active tracing on the Lambdas. */
   readonly tracing: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -49,6 +75,10 @@ export interface StageConfig {
 
 export const stages = {
   dev: {
+    // Unpinned: deploys into the shell's account and region, on the execute-api URL.
+    identity: {},
+    required: [],
+    terminationProtection: false,
     removalPolicy: RemovalPolicy.DESTROY,
     pointInTimeRecovery: false,
     deletionProtection: false,
@@ -60,6 +90,15 @@ export const stages = {
     maintenance: { rateMinutes: 5 },
   },
   prod: {
+    // Fill these in for your organisation (README "Deploying"); until then `cdk synth -c env=prod`
+    // stops and names each missing one. Example:
+    //   account: '123456789012',
+    //   region: 'eu-west-1',
+    //   publicDomain: { domainName: 'sso.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/…' },
+    //   alarmRoute: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:platform-alarms' },
+    identity: {},
+    required: ['account', 'region', 'publicDomain', 'alarmRoute'],
+    terminationProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
     pointInTimeRecovery: true,
     deletionProtection: true,
@@ -85,49 +124,63 @@ export function stageConfigFor(name: unknown): { stageName: StageName; config: S
   return { stageName: name, config: stages[name] };
 }
 
-/** Context keys (`-c key=value`) that a platform team may set at deploy time instead of editing `stages`. */
-export const overrideKeys = ['alarmEmail', 'alarmTopicArn', 'domainName', 'certificateArn', 'hostedZoneId', 'hostedZoneName'] as const;
+const settingHelp: Record<RequiredSetting, string> = {
+  account: 'identity.account (the 12-digit AWS account ID)',
+  region: 'identity.region (e.g. eu-west-1)',
+  publicDomain: 'identity.publicDomain (domainName and certificateArn; every Entity ID, ACS URL and SCIM base URL is built on it)',
+  alarmRoute: 'identity.alarmRoute (email or topicArn)',
+};
 
 /**
- * The stage config with deploy-time overrides applied, e.g.
- * `cdk deploy -c env=prod -c alarmEmail=ops@example.com -c domainName=sso.example.com -c certificateArn=arn:aws:acm:…`.
- * Throws one error listing every invalid or incomplete override.
+ * Every problem with a stage's identity: required settings that are missing, then values that are
+ * malformed. Empty when the stage may be synthesized.
  */
-export function withContextOverrides(config: StageConfig, context: (key: string) => unknown): StageConfig {
-  const value = (key: (typeof overrideKeys)[number]): string | undefined => {
-    const raw = context(key);
-    return raw === undefined || raw === null || raw === '' ? undefined : String(raw);
+export function stageConfigProblems(config: StageConfig): string[] {
+  const { identity } = config;
+  const present: Record<RequiredSetting, boolean> = {
+    account: identity.account !== undefined,
+    region: identity.region !== undefined,
+    publicDomain: identity.publicDomain !== undefined,
+    alarmRoute: identity.alarmRoute?.email !== undefined || identity.alarmRoute?.topicArn !== undefined,
   };
-  const problems: string[] = [];
-  const alarmEmail = value('alarmEmail');
-  const alarmTopicArn = value('alarmTopicArn');
-  const domainName = value('domainName');
-  const certificateArn = value('certificateArn');
-  const hostedZoneId = value('hostedZoneId');
-  const hostedZoneName = value('hostedZoneName');
+  const problems = config.required.filter((setting) => !present[setting]).map((setting) => `missing ${settingHelp[setting]}`);
 
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) problems.push(`alarmEmail "${alarmEmail}" is not an email address`);
-  if (alarmTopicArn !== undefined && !alarmTopicArn.startsWith('arn:')) problems.push(`alarmTopicArn "${alarmTopicArn}" is not an ARN`);
-  if ((domainName === undefined) !== (certificateArn === undefined)) problems.push('domainName and certificateArn go together: set both or neither');
-  if (certificateArn !== undefined && !/^arn:[^:]+:acm:/.test(certificateArn)) problems.push(`certificateArn "${certificateArn}" is not an ACM certificate ARN`);
-  if ((hostedZoneId === undefined) !== (hostedZoneName === undefined)) problems.push('hostedZoneId and hostedZoneName go together: set both or neither');
-  if (hostedZoneId !== undefined && domainName === undefined) problems.push('hostedZoneId needs domainName and certificateArn');
-  if (problems.length > 0) throw new Error(`invalid deploy-time overrides: ${problems.join('; ')}`);
+  if (identity.account !== undefined && !/^\d{12}$/.test(identity.account)) problems.push(`identity.account "${identity.account}" is not a 12-digit account ID`);
+  if (identity.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(identity.region)) problems.push(`identity.region "${identity.region}" is not an AWS region name`);
+  const domain = identity.publicDomain;
+  if (domain !== undefined) {
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/.test(domain.domainName)) {
+      problems.push(`identity.publicDomain.domainName "${domain.domainName}" is not a lower-case DNS name`);
+    }
+    const certificateRegion = /^arn:[^:]+:acm:([^:]+):/.exec(domain.certificateArn)?.[1];
+    if (certificateRegion === undefined) problems.push(`identity.publicDomain.certificateArn "${domain.certificateArn}" is not an ACM certificate ARN`);
+    else if (identity.region !== undefined && certificateRegion !== identity.region) {
+      problems.push(`identity.publicDomain.certificateArn is in ${certificateRegion}, but the API's regional domain needs a certificate in ${identity.region}`);
+    }
+  }
+  const route = identity.alarmRoute;
+  if (route?.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(route.email)) problems.push(`identity.alarmRoute.email "${route.email}" is not an email address`);
+  if (route?.topicArn !== undefined && !/^arn:[^:]+:sns:/.test(route.topicArn)) problems.push(`identity.alarmRoute.topicArn "${route.topicArn}" is not an SNS topic ARN`);
+  return problems;
+}
 
-  return {
-    ...config,
-    alarms: {
-      ...config.alarms,
-      ...(alarmEmail !== undefined ? { email: alarmEmail } : {}),
-      ...(alarmTopicArn !== undefined ? { topicArn: alarmTopicArn } : {}),
-    },
-    customDomain:
-      domainName !== undefined && certificateArn !== undefined
-        ? {
-            domainName,
-            certificateArn,
-            ...(hostedZoneId !== undefined && hostedZoneName !== undefined ? { hostedZone: { hostedZoneId, zoneName: hostedZoneName } } : {}),
-          }
-        : config.customDomain,
-  };
+/** Throws one error naming every missing or malformed setting of the stage. */
+export function assertStageConfig(stageName: string, config: StageConfig): void {
+  const problems = stageConfigProblems(config);
+  if (problems.length > 0) {
+    throw new Error(`stage "${stageName}" cannot be synthesized; edit its entry in lib/config/stages.ts:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/**
+ * Context keys that once overrode a stage's domain and alarm target per deploy. They are refused:
+ * a deploy that forgot one would have moved every tenant's URLs.
+ */
+export const retiredContextKeys = ['alarmEmail', 'alarmTopicArn', 'domainName', 'certificateArn', 'hostedZoneId', 'hostedZoneName'] as const;
+
+/** An error naming every retired `-c` key that was given, or undefined. */
+export function retiredContextProblem(context: (key: string) => unknown): string | undefined {
+  const given = retiredContextKeys.filter((key) => context(key) !== undefined);
+  if (given.length === 0) return undefined;
+  return `-c ${given.join(', -c ')} no longer change a stage: domain, certificate and alarm route are committed in lib/config/stages.ts (identity), so no deploy can move a stage's public URLs by omission`;
 }

@@ -7,7 +7,7 @@ import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { CustomDomainConfig } from '../config/stages';
+import type { PublicDomainConfig } from '../config/stages';
 
 /**
  * One access log line per request. Only `$context` fields that carry no secret: the route key and
@@ -36,7 +36,7 @@ export interface PublicApiProps {
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   /** @default - only the execute-api endpoint */
-  readonly customDomain?: CustomDomainConfig;
+  readonly customDomain?: PublicDomainConfig;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
-import type { StageConfig, StageName } from '../config/stages';
+import { assertStageConfig, type StageConfig, type StageName } from '../config/stages';
 import { AdminApi } from '../constructs/admin-api';
 import { IdentityTable } from '../constructs/identity-table';
 import { OperationsAlarms } from '../constructs/operations-alarms';
@@ -21,11 +21,12 @@ export interface NatomaSsoStackProps extends StackProps {
  * One environment of natoma-sso: the public HTTP API (SAML, sign-in, SCIM), the admin Lambda with
  * its operator and console Function URLs, the identity table and its scheduled maintenance, the
  * secrets and the alarms.
- * Environment-agnostic (no account/region): `cdk synth` works without credentials.
+ * Account, region and termination protection come from the stage config (a stage that names no
+ * account stays environment-agnostic); `cdk synth` needs no credentials either way.
  */
 export class NatomaSsoStack extends Stack {
   constructor(scope: Construct, id: string, props: NatomaSsoStackProps) {
-    super(scope, id, props);
+    super(scope, id, stackPropsFor(props));
     const { config, stageName } = props;
     const secretPrefix = `natoma-sso/${stageName}/`;
 
@@ -48,7 +49,7 @@ export class NatomaSsoStack extends Stack {
       throttle: config.apiThrottle,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
-      customDomain: config.customDomain,
+      customDomain: config.identity.publicDomain,
     });
     const surface = {
       logRetention: config.logRetention,
@@ -94,8 +95,8 @@ export class NatomaSsoStack extends Stack {
       functions: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Maintenance: maintenance.handler },
       table: identity.table,
       api5xxRatePercent: config.alarms.api5xxRatePercent,
-      alarmEmail: config.alarms.email,
-      alarmTopicArn: config.alarms.topicArn,
+      alarmEmail: config.identity.alarmRoute?.email,
+      alarmTopicArn: config.identity.alarmRoute?.topicArn,
       removalPolicy: config.removalPolicy,
     });
 
@@ -116,4 +117,15 @@ export class NatomaSsoStack extends Stack {
       reason: 'Public by protocol: SAML metadata/ACS and the sign-in page must be reachable by browsers and IdPs; SCIM routes authenticate a per-tenant bearer token inside the Lambda (constant-time hash check against Secrets Manager).',
     });
   }
+}
+
+/** Fails before any construct exists when the stage lacks a required setting; pins env and protection from the config. */
+function stackPropsFor(props: NatomaSsoStackProps): StackProps {
+  assertStageConfig(props.stageName, props.config);
+  const { account, region } = props.config.identity;
+  return {
+    ...props,
+    env: account !== undefined || region !== undefined ? { account, region } : props.env,
+    terminationProtection: props.config.terminationProtection,
+  };
 }

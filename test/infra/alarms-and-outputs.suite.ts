@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { stages } from '../../lib/config/stages';
-import { resourcesOf, synth } from './synth';
+import { resourcesOf, synth, testIdentity } from './synth';
 
 describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
   const { template } = synth(stageName);
@@ -36,10 +36,6 @@ describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
     for (const alarm of alarms) expect((alarm.Properties?.Metrics as unknown[] | undefined)?.length ?? 0).toBeLessThanOrEqual(11);
   });
 
-  it('creates no alarm topic when the stage config names no target', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 0);
-    for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toBeUndefined();
-  });
 
   it('outputs what a platform engineer needs', () => {
     for (const name of ['ApiBaseUrl', 'AdminOperatorUrl', 'AdminConsoleUrl', 'TableName', 'SpCredentialSecretName', 'ScimTokenSecretPrefix']) {
@@ -51,9 +47,15 @@ describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
   });
 });
 
-describe('alarm targets from the stage config', () => {
+describe('alarm route from the stage identity', () => {
+  it('creates no alarm topic in dev, which names no route', () => {
+    const { template } = synth('dev');
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) expect(alarm.Properties?.AlarmActions).toBeUndefined();
+  });
+
   it('sends alarms to a new KMS-encrypted, TLS-only topic with the configured email', () => {
-    const { template } = synth('prod', { alarms: { ...stages.prod.alarms, email: 'ops@example.com' } });
+    const { template } = synth('prod', { identity: { ...testIdentity, alarmRoute: { email: 'ops@example.com' } } });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -68,7 +70,7 @@ describe('alarm targets from the stage config', () => {
 
   it('sends alarms to an existing topic when given its ARN', () => {
     const topicArn = 'arn:aws:sns:eu-west-1:111111111111:platform-alarms';
-    const { template } = synth('prod', { alarms: { ...stages.prod.alarms, topicArn } });
+    const { template } = synth('prod', { identity: { ...testIdentity, alarmRoute: { topicArn } } });
     template.resourceCountIs('AWS::SNS::Topic', 0);
     for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties?.AlarmActions).toEqual([topicArn]);

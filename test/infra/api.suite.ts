@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { stages } from '../../lib/config/stages';
-import { synth, resourcesOf } from './synth';
+import { synth, resourcesOf, testIdentity } from './synth';
 
 const expectedRouteKeys = [
   'GET /health',
@@ -63,24 +63,28 @@ describe.each(['dev', 'prod'] as const)('public HTTP API (%s)', (stageName) => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: stages[stageName].logRetention });
   });
 
-  it('has no custom domain unless the config names one', () => {
+});
+
+describe('public base URL', () => {
+  it('is the execute-api URL in dev, which names no domain', () => {
+    const { template } = synth('dev');
     template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
     template.hasOutput('ApiBaseUrl', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PublicApiHttpApi'), 'ApiEndpoint'] } });
   });
 });
 
-describe('custom domain from the stage config', () => {
-  const customDomain = {
+describe('custom domain from the stage identity', () => {
+  const publicDomain = {
     domainName: 'sso.example.com',
     certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
     hostedZone: { hostedZoneId: 'Z123456', zoneName: 'example.com' },
   };
-  const { template } = synth('prod', { customDomain });
+  const { template } = synth('prod', { identity: { ...testIdentity, publicDomain } });
 
   it('maps the domain to the $default stage and creates the alias record', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       DomainName: 'sso.example.com',
-      DomainNameConfigurations: [Match.objectLike({ CertificateArn: customDomain.certificateArn })],
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: publicDomain.certificateArn })],
     });
     template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
     template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'sso.example.com.', Type: 'A', HostedZoneId: 'Z123456' });
