@@ -99,7 +99,9 @@ export const stages = {
     identity: {},
     required: ['account', 'region', 'publicDomain', 'alarmRoute'],
     terminationProtection: true,
-    removalPolicy: RemovalPolicy.RETAIN,
+    // Kept on delete and on replacement, yet a failed first create rolls back cleanly: the retry
+    // does not meet a retained, fixed-name SP secret ("already exists").
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     pointInTimeRecovery: true,
     deletionProtection: true,
     logRetention: RetentionDays.ONE_YEAR,

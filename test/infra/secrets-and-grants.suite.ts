@@ -28,8 +28,11 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
     expect(resource!.Properties!.SecretId).toEqual({ Ref: spSecretId });
   });
 
-  it('keeps the SP secret in prod and deletes it with a dev stack', () => {
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: stageName === 'prod' ? 'Retain' : 'Delete' });
+  it('keeps the SP secret in prod except when its first create fails (so a retry can reuse the name), and deletes it with a dev stack', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: stageName === 'prod' ? 'RetainExceptOnCreate' : 'Delete',
+      UpdateReplacePolicy: stageName === 'prod' ? 'Retain' : 'Delete',
+    });
   });
 
   it('passes secret names to the Lambdas by environment', () => {

@@ -19,7 +19,7 @@ describe('stage selection', () => {
   it('holds every difference between dev and prod as data', () => {
     expect(stageNames).toEqual(['dev', 'prod']);
     expect(stages.dev).toMatchObject({ removalPolicy: RemovalPolicy.DESTROY, pointInTimeRecovery: false, deletionProtection: false, terminationProtection: false, required: [] });
-    expect(stages.prod).toMatchObject({ removalPolicy: RemovalPolicy.RETAIN, pointInTimeRecovery: true, deletionProtection: true, terminationProtection: true });
+    expect(stages.prod).toMatchObject({ removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, pointInTimeRecovery: true, deletionProtection: true, terminationProtection: true });
     expect([...stages.prod.required].sort()).toEqual(['account', 'alarmRoute', 'publicDomain', 'region']);
     expect(stages.prod.logRetention).toBeGreaterThan(stages.dev.logRetention);
     for (const name of stageNames) expect(Number.isInteger(stages[name].maintenance.rateMinutes)).toBe(true);

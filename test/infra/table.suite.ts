@@ -33,10 +33,10 @@ describe.each(['dev', 'prod'] as const)('identity table (%s)', (stageName) => {
 });
 
 describe('identity table lifecycle per stage', () => {
-  it('keeps prod data: PITR, deletion protection, RETAIN', () => {
+  it('keeps prod data (PITR, deletion protection) yet lets a failed first create roll back: RetainExceptOnCreate', () => {
     const { template } = synth('prod');
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -54,5 +54,22 @@ describe('identity table lifecycle per stage', () => {
         DeletionProtectionEnabled: false,
       },
     });
+  });
+});
+
+describe('prod stateful resources', () => {
+  const { template } = synth('prod');
+  const stateful = ['AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'];
+
+  it.each(stateful)('%s: retained on delete and replacement, removed only when its first create fails', (type) => {
+    const resources = Object.entries(resourcesOf(template, type));
+    expect(resources.length).toBeGreaterThan(0);
+    for (const [id, resource] of resources) {
+      expect({ id, DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy }).toEqual({
+        id,
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
   });
 });
