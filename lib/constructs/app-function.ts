@@ -7,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const sourceMapRewriter = fileURLToPath(new URL('../tools/repo-relative-source-map.mjs', import.meta.url));
 
 /** Every Lambda entry under `lambdas/`, each exporting `handler`. */
 export const lambdaSources = {
@@ -102,6 +103,15 @@ export class AppFunction extends NodejsFunction {
         mainFields: [...lambdaBundling.mainFields],
         banner: lambdaBundling.banner,
         externalModules: [...lambdaBundling.externalModules],
+        // Source map paths relative to the repository, not to the output folder: the asset hash
+        // then depends on the code alone, whatever `cdk synth -o DIR` (lib/tools/repo-relative-source-map.mjs).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `node ${JSON.stringify(sourceMapRewriter)} ${JSON.stringify(`${outputDir}/index.mjs.map`)} ${JSON.stringify(repoRoot)}`,
+          ],
+        },
       },
     });
     this.executionRole = role;

@@ -7,4 +7,5 @@ import './table.suite';
 import './secrets-and-grants.suite';
 import './alarms-and-outputs.suite';
 import './maintenance.suite';
+import './stateful-ids.suite';
 import './nag.suite';

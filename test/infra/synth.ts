@@ -5,6 +5,8 @@ import { stages, type StageConfig, type StageIdentity, type StageName } from '..
 import { NatomaSsoStack } from '../../lib/stacks/natoma-sso-stack';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
+/** The feature flags and defaults of cdk.json, as `cdk synth` applies them. */
+export const cdkContext: Record<string, unknown> = cdkJson.context ?? {};
 
 const memo = new Map<string, Synthesized>();
 
@@ -40,7 +42,7 @@ export function synth(stageName: StageName, overrides: Partial<StageConfig> = {}
   const key = JSON.stringify([stageName, overrides]);
   const cached = memo.get(key);
   if (cached) return cached;
-  const app = new App({ context: { ...cdkJson.context, env: stageName, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkContext, env: stageName, 'aws:cdk:bundling-stacks': [] } });
   const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
     stageName,
     config: testConfig(stageName, overrides),
