@@ -12,6 +12,8 @@ if (retired) throw new Error(retired);
 const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
   stageName,
   config,
+  // One deploy's permission to move the public URL (docs/operations.md, "Changing the public URL").
+  acceptPublicUrlChange: app.node.tryGetContext('acceptPublicUrlChange'),
   description: `natoma-sso (${stageName}): multi-tenant SAML 2.0 SSO and SCIM 2.0 provisioning`,
 });
 Tags.of(stack).add('project', 'natoma-sso');

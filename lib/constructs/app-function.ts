@@ -16,6 +16,7 @@ export const lambdaSources = {
   admin: 'admin/handler.ts',
   spKeyProvisioner: 'sp-key-provisioner/handler.ts',
   maintenance: 'maintenance/handler.ts',
+  urlGuard: 'url-guard/handler.ts',
 } as const;
 
 /** Absolute path of a Lambda entry under `lambdas/`, e.g. `lambdaEntry(lambdaSources.saml)`. */

@@ -6,6 +6,7 @@ import { AdminApi } from '../constructs/admin-api';
 import { IdentityTable } from '../constructs/identity-table';
 import { OperationsAlarms } from '../constructs/operations-alarms';
 import { PublicApi } from '../constructs/public-api';
+import { PublicUrlGuard } from '../constructs/public-url-guard';
 import { SamlEndpoints } from '../constructs/saml-endpoints';
 import { ScimEndpoints } from '../constructs/scim-endpoints';
 import { ScimTokenSecrets } from '../constructs/scim-token-secrets';
@@ -15,6 +16,11 @@ import { StorageMaintenance } from '../constructs/storage-maintenance';
 export interface NatomaSsoStackProps extends StackProps {
   readonly stageName: StageName;
   readonly config: StageConfig;
+  /**
+   * The exact new public base URL this one deploy may move to (`-c acceptPublicUrlChange=URL`).
+   * @default - a deploy that would change the published URL fails (docs/operations.md)
+   */
+  readonly acceptPublicUrlChange?: string;
 }
 
 /**
@@ -50,6 +56,14 @@ export class NatomaSsoStack extends Stack {
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
       customDomain: config.identity.publicDomain,
+    });
+    const urlGuard = new PublicUrlGuard(this, 'PublicUrlGuard', {
+      baseUrl: api.baseUrl,
+      parameterName: `/natoma-sso/${stageName}/published-base-url`,
+      acceptChangeTo: props.acceptPublicUrlChange,
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetention,
+      tracing: config.tracing,
     });
     const surface = {
       logRetention: config.logRetention,
@@ -99,6 +113,10 @@ export class NatomaSsoStack extends Stack {
       alarmTopicArn: config.identity.alarmRoute?.topicArn,
       removalPolicy: config.removalPolicy,
     });
+
+    // The check runs before anything that carries the URL changes; the record after everything else.
+    for (const carrier of [api.stage, api.domainName, saml.handler, scim.handler, admin.handler]) carrier?.node.addDependency(urlGuard.check);
+    for (const child of this.node.children) if (child !== urlGuard) urlGuard.record.node.addDependency(child);
 
     new CfnOutput(this, 'ApiBaseUrl', { value: api.baseUrl, description: 'Public API: SAML SP, /signin, /dashboard, SCIM base /scim/v2/{tenantId}' });
     new CfnOutput(this, 'AdminOperatorUrl', { value: admin.operatorUrl.url, description: 'Operator API (AWS_IAM, SigV4): npm run admin -- --url <this> …' });

@@ -8,4 +8,5 @@ import './secrets-and-grants.suite';
 import './alarms-and-outputs.suite';
 import './maintenance.suite';
 import './stateful-ids.suite';
+import './url-guard.suite';
 import './nag.suite';
