@@ -56,8 +56,21 @@ export interface StageConfig {
   readonly pointInTimeRecovery: boolean;
   readonly deletionProtection: boolean;
   readonly logRetention: RetentionDays;
-  /** Stage-wide limits of the HTTP API (requests per second, steady and burst). */
-  readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Default limits of each HTTP API route (requests per second, steady and burst). */
+  readonly apiThrottle: ThrottleLimits;
+  /**
+   * Tighter limits for named routes (`METHOD /path` exactly as the API's route keys), so a flood on
+   * an anonymous route (say `POST /signin`) spends its own budget instead of the Lambda
+   * concurrency SCIM and the ACS need. Unnamed routes use `apiThrottle`.
+   */
+  readonly routeThrottles: Readonly<Record<string, ThrottleLimits>>;
+  /**
+   * Concurrency reserved for (and capping) the admin Lambda, whose console URL is public: a flood
+   * there cannot take the account's concurrency from SAML and SCIM. Lambda keeps 100 of the account
+   * quota unreserved, so this needs a quota of at least 100 + this value: leave it unset in fresh
+   * accounts, whose quota may be 10. @default - no reservation
+   */
+  readonly adminReservedConcurrency?: number;
   readonly alarms: {
     /** Percentage of 5xx among API requests over 5 minutes that raises the alarm. */
     readonly api5xxRatePercent: number;
@@ -73,6 +86,21 @@ export interface StageConfig {
   readonly maintenance: { readonly rateMinutes: number };
 }
 
+export interface ThrottleLimits {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** Anonymous routes, each with its own budget; IdPs and browsers stay far below these. */
+const anonymousRouteThrottles = (scale: number): Record<string, ThrottleLimits> => ({
+  'GET /signin': { rateLimit: 20 * scale, burstLimit: 40 * scale },
+  'POST /signin': { rateLimit: 10 * scale, burstLimit: 20 * scale },
+  'GET /saml/{tenantId}/login': { rateLimit: 20 * scale, burstLimit: 40 * scale },
+  'POST /saml/{tenantId}/acs': { rateLimit: 50 * scale, burstLimit: 100 * scale },
+  'GET /saml/{tenantId}/metadata': { rateLimit: 5 * scale, burstLimit: 10 * scale },
+  'GET /saml/{tenantId}/test': { rateLimit: 5 * scale, burstLimit: 10 * scale },
+});
+
 export const stages = {
   dev: {
     // Unpinned: deploys into the shell's account and region, on the execute-api URL.
@@ -84,6 +112,8 @@ export const stages = {
     deletionProtection: false,
     logRetention: RetentionDays.ONE_WEEK,
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
+    routeThrottles: anonymousRouteThrottles(1),
+    // Fresh accounts may have a concurrency quota of 10: no reservation.
     alarms: { api5xxRatePercent: 5 },
     tracing: true,
     logLevel: 'debug',
@@ -107,6 +137,8 @@ export const stages = {
     logRetention: RetentionDays.ONE_YEAR,
     // Okta's SCIM client stays well under this; a full import is sequential pages.
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+    routeThrottles: anonymousRouteThrottles(5),
+    adminReservedConcurrency: 20,
     alarms: { api5xxRatePercent: 1 },
     tracing: true,
     logLevel: 'info',
@@ -160,6 +192,8 @@ export function stageConfigProblems(config: StageConfig): string[] {
       problems.push(`identity.publicDomain.certificateArn is in ${certificateRegion}, but the API's regional domain needs a certificate in ${identity.region}`);
     }
   }
+  const reserved = config.adminReservedConcurrency;
+  if (reserved !== undefined && !(Number.isInteger(reserved) && reserved > 0)) problems.push(`adminReservedConcurrency ${reserved} is not a positive integer`);
   const route = identity.alarmRoute;
   if (route?.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(route.email)) problems.push(`identity.alarmRoute.email "${route.email}" is not an email address`);
   if (route?.topicArn !== undefined && !/^arn:[^:]+:sns:/.test(route.topicArn)) problems.push(`identity.alarmRoute.topicArn "${route.topicArn}" is not an SNS topic ARN`);

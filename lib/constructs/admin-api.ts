@@ -15,6 +15,8 @@ export interface AdminApiProps extends SurfaceFunctionOptions {
   readonly tokenSecrets: ScimTokenSecrets;
   /** e.g. `/natoma-sso/prod/admin-console-url`. */
   readonly consoleUrlParameterName: string;
+  /** Caps the function (console and operator API together). @default - no reservation */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export class AdminApi extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         ...props.environment,
         [EnvName.tableName]: props.table.table.tableName,

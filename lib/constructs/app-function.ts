@@ -52,6 +52,8 @@ export interface AppFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** X-Ray active tracing. @default true */
   readonly tracing?: boolean;
+  /** Concurrency reserved for, and capping, this function. @default - none: it shares the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export class AppFunction extends NodejsFunction {
       timeout: props.timeout,
       role,
       logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: repoRoot,

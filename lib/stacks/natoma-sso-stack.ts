@@ -81,6 +81,7 @@ export class NatomaSsoStack extends Stack {
       table: identity,
       tokenSecrets,
       consoleUrlParameterName: `/natoma-sso/${stageName}/admin-console-url`,
+      reservedConcurrency: config.adminReservedConcurrency,
     });
     const saml = new SamlEndpoints(this, 'Saml', {
       ...surface,
@@ -93,6 +94,7 @@ export class NatomaSsoStack extends Stack {
     // The SAML Lambda must not serve before its key exists.
     saml.handler.node.addDependency(spCredential);
     const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets });
+    api.throttleRoutes(config.routeThrottles);
 
     const maintenance = new StorageMaintenance(this, 'Maintenance', {
       table: identity,
