@@ -74,6 +74,18 @@ export interface StageConfig {
   readonly alarms: {
     /** Percentage of 5xx among API requests over 5 minutes that raises the alarm. */
     readonly api5xxRatePercent: number;
+    /**
+     * Refused SAML responses in 5 minutes that raise the alarm. A spike usually means an IdP
+     * rolled its signing certificate or a clock drifted, and every user of that tenant is locked out.
+     */
+    readonly samlRefusalsPer5Min: number;
+    /**
+     * Peak concurrent executions of all Lambdas in the account and region that raise the alarm:
+     * set it to about 80% of the account's concurrency quota (Service Quotas, "Concurrent executions").
+     */
+    readonly accountConcurrency: number;
+    /** Hours a membership purge backlog may persist (every run stopped by time) before it alarms. */
+    readonly maintenanceBacklogHours: number;
   };
   /** X-Ray active tracing on the Lambdas. */
   readonly tracing: boolean;
@@ -113,8 +125,8 @@ export const stages = {
     logRetention: RetentionDays.ONE_WEEK,
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
     routeThrottles: anonymousRouteThrottles(1),
-    // Fresh accounts may have a concurrency quota of 10: no reservation.
-    alarms: { api5xxRatePercent: 5 },
+    // A fresh account's quota may be 10.
+    alarms: { api5xxRatePercent: 5, samlRefusalsPer5Min: 50, accountConcurrency: 8, maintenanceBacklogHours: 6 },
     tracing: true,
     logLevel: 'debug',
     maintenance: { rateMinutes: 5 },
@@ -139,7 +151,8 @@ export const stages = {
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
     routeThrottles: anonymousRouteThrottles(5),
     adminReservedConcurrency: 20,
-    alarms: { api5xxRatePercent: 1 },
+    // accountConcurrency assumes the default quota of 1,000; raise it with the quota.
+    alarms: { api5xxRatePercent: 1, samlRefusalsPer5Min: 20, accountConcurrency: 800, maintenanceBacklogHours: 2 },
     tracing: true,
     logLevel: 'info',
     maintenance: { rateMinutes: 5 },

@@ -5,6 +5,7 @@ import { assertStageConfig, type StageConfig, type StageName } from '../config/s
 import { AdminApi } from '../constructs/admin-api';
 import { IdentityTable } from '../constructs/identity-table';
 import { OperationsAlarms } from '../constructs/operations-alarms';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { PublicApi } from '../constructs/public-api';
 import { PublicUrlGuard } from '../constructs/public-url-guard';
 import { SamlEndpoints } from '../constructs/saml-endpoints';
@@ -105,15 +106,31 @@ export class NatomaSsoStack extends Stack {
       logLevel: config.logLevel,
     });
 
+    const functions = { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Maintenance: maintenance.handler };
     const alarms = new OperationsAlarms(this, 'Alarms', {
       api: api.httpApi,
       apiAccessLogs: api.accessLogs,
-      functions: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Maintenance: maintenance.handler },
+      functions,
+      latencyWatched: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler },
+      samlLogs: saml.handler.logGroup,
+      maintenanceLogs: maintenance.handler.logGroup,
+      maintenanceRate: Duration.minutes(config.maintenance.rateMinutes),
       table: identity.table,
       api5xxRatePercent: config.alarms.api5xxRatePercent,
+      samlRefusalsPer5Min: config.alarms.samlRefusalsPer5Min,
+      accountConcurrency: config.alarms.accountConcurrency,
+      maintenanceBacklogHours: config.alarms.maintenanceBacklogHours,
       alarmEmail: config.identity.alarmRoute?.email,
       alarmTopicArn: config.identity.alarmRoute?.topicArn,
       removalPolicy: config.removalPolicy,
+    });
+
+    const dashboard = new OperationsDashboard(this, 'Dashboard', {
+      api: api.httpApi,
+      functions,
+      table: identity.table,
+      logMetrics: alarms.logMetrics,
+      alarms: alarms.alarms,
     });
 
     // The check runs before anything that carries the URL changes; the record after everything else.
@@ -130,6 +147,7 @@ export class NatomaSsoStack extends Stack {
     if (api.domainName) {
       new CfnOutput(this, 'ApiDomainTarget', { value: api.domainName.regionalDomainName, description: 'CNAME/alias target for the custom domain' });
     }
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of this stage' });
     if (alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
 
     Validations.of(api.httpApi).acknowledge({
