@@ -87,6 +87,12 @@ export interface StageConfig {
     /** Hours a membership purge backlog may persist (every run stopped by time) before it alarms. */
     readonly maintenanceBacklogHours: number;
   };
+  /**
+   * Shift SAML and SCIM traffic to a new version gradually through CodeDeploy (alias `live`), rolling
+   * back automatically when the function's errors, latency or the API 5xx alarm fire.
+   * @default - a new version takes all traffic at once
+   */
+  readonly trafficShifting?: TrafficShifting;
   /** X-Ray active tracing on the Lambdas. */
   readonly tracing: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -97,6 +103,15 @@ export interface StageConfig {
    */
   readonly maintenance: { readonly rateMinutes: number };
 }
+
+/** CodeDeploy's predefined Lambda configurations (`LambdaDeploymentConfig`). */
+export type TrafficShifting =
+  | 'CANARY_10PERCENT_5MINUTES'
+  | 'CANARY_10PERCENT_10MINUTES'
+  | 'CANARY_10PERCENT_15MINUTES'
+  | 'LINEAR_10PERCENT_EVERY_1MINUTE'
+  | 'LINEAR_10PERCENT_EVERY_2MINUTES'
+  | 'LINEAR_10PERCENT_EVERY_10MINUTES';
 
 export interface ThrottleLimits {
   readonly rateLimit: number;
@@ -151,6 +166,8 @@ export const stages = {
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
     routeThrottles: anonymousRouteThrottles(5),
     adminReservedConcurrency: 20,
+    // 10% of sign-ins and SCIM calls meet a new version for 5 minutes before the rest.
+    trafficShifting: 'CANARY_10PERCENT_5MINUTES',
     // accountConcurrency assumes the default quota of 1,000; raise it with the quota.
     alarms: { api5xxRatePercent: 1, samlRefusalsPer5Min: 20, accountConcurrency: 800, maintenanceBacklogHours: 2 },
     tracing: true,

@@ -84,6 +84,8 @@ export interface OperationsAlarmsProps {
  */
 export class OperationsAlarms extends Construct {
   readonly alarms: Alarm[] = [];
+  /** The alarms by construct ID, e.g. `SamlErrors`, `Api5xxRate`. */
+  readonly byId: Record<string, Alarm> = {};
   readonly topic?: ITopic;
   /** What the alarms count from logs, by label, for the dashboard. */
   readonly logMetrics: Record<string, IMetric> = {};
@@ -236,6 +238,7 @@ export class OperationsAlarms extends Construct {
       alarm.addOkAction(new SnsAction(this.topic));
     }
     this.alarms.push(alarm);
+    this.byId[id] = alarm;
   }
 
   private alarmTopic(props: OperationsAlarmsProps): ITopic | undefined {

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import type { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
 import { assertStageConfig, type StageConfig, type StageName } from '../config/stages';
@@ -91,10 +92,11 @@ export class NatomaSsoStack extends Stack {
       spCredentialSecret: spCredential.secret,
       spCredentialSecretName: spCredential.secretName,
       adminPublicUrl: admin.consoleOrigin,
+      trafficShifting: config.trafficShifting !== undefined,
     });
     // The SAML Lambda must not serve before its key exists.
     saml.handler.node.addDependency(spCredential);
-    const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets });
+    const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets, trafficShifting: config.trafficShifting !== undefined });
     api.throttleRoutes(config.routeThrottles);
 
     const maintenance = new StorageMaintenance(this, 'Maintenance', {
@@ -124,6 +126,21 @@ export class NatomaSsoStack extends Stack {
       alarmTopicArn: config.identity.alarmRoute?.topicArn,
       removalPolicy: config.removalPolicy,
     });
+
+    if (config.trafficShifting) {
+      for (const [name, surfaceFn] of [['Saml', saml], ['Scim', scim]] as const) {
+        const group = new LambdaDeploymentGroup(this, `${name}Deployment`, {
+          alias: surfaceFn.liveAlias!,
+          deploymentConfig: LambdaDeploymentConfig[config.trafficShifting],
+          alarms: [alarms.byId[`${name}Errors`]!, alarms.byId[`${name}LatencyNearTimeout`]!, alarms.byId.Api5xxRate!],
+          autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+        });
+        Validations.of(group).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+          reason: "CodeDeploy's managed least-privilege policy for Lambda deployments: alias updates, alarm reads, and invoking only hook functions named CodeDeployHook_*.",
+        });
+      }
+    }
 
     const dashboard = new OperationsDashboard(this, 'Dashboard', {
       api: api.httpApi,

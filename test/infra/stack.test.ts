@@ -9,4 +9,5 @@ import './alarms-and-outputs.suite';
 import './maintenance.suite';
 import './stateful-ids.suite';
 import './url-guard.suite';
+import './deployments.suite';
 import './nag.suite';
