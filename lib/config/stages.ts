@@ -55,6 +55,12 @@ export interface StageConfig {
   readonly removalPolicy: RemovalPolicy;
   readonly pointInTimeRecovery: boolean;
   readonly deletionProtection: boolean;
+  /**
+   * After a point-in-time restore (docs/operations.md): the name of the restored table, which the
+   * Lambdas then use instead of the stack's own. The stack's table is kept (retained), not deleted.
+   * @default - the table the stack creates
+   */
+  readonly restoredTableName?: string;
   readonly logRetention: RetentionDays;
   /** Default limits of each HTTP API route (requests per second, steady and burst). */
   readonly apiThrottle: ThrottleLimits;
@@ -221,6 +227,9 @@ export function stageConfigProblems(config: StageConfig): string[] {
     else if (identity.region !== undefined && certificateRegion !== identity.region) {
       problems.push(`identity.publicDomain.certificateArn is in ${certificateRegion}, but the API's regional domain needs a certificate in ${identity.region}`);
     }
+  }
+  if (config.restoredTableName !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(config.restoredTableName)) {
+    problems.push(`restoredTableName "${config.restoredTableName}" is not a DynamoDB table name`);
   }
   const reserved = config.adminReservedConcurrency;
   if (reserved !== undefined && !(Number.isInteger(reserved) && reserved > 0)) problems.push(`adminReservedConcurrency ${reserved} is not a positive integer`);

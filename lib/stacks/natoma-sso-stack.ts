@@ -43,6 +43,7 @@ export class NatomaSsoStack extends Stack {
       removalPolicy: config.removalPolicy,
       pointInTimeRecovery: config.pointInTimeRecovery,
       deletionProtection: config.deletionProtection,
+      restoredTableName: config.restoredTableName,
     });
     const spCredential = new SpCredential(this, 'SpCredential', {
       secretName: `${secretPrefix}sp-credential`,

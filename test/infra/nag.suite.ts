@@ -16,6 +16,7 @@ const variants = [
       },
     },
   },
+  { name: 'prod pointed at a restored table', stage: 'prod' as const, overrides: { restoredTableName: 'natoma-sso-prod-restored' } },
 ];
 
 describe.each(variants)('cdk-nag AwsSolutions ($name)', ({ stage, overrides }) => {

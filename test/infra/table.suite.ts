@@ -73,3 +73,28 @@ describe('prod stateful resources', () => {
     }
   });
 });
+
+describe('after a point-in-time restore (restoredTableName)', () => {
+  const { template } = synth('prod', { restoredTableName: 'natoma-sso-prod-restored-20261130' });
+
+  it('points every Lambda at the restored table and keeps the original in the template', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table'))).toEqual(['IdentityTableE9A3D52B']);
+    const tableNames = Object.values(resourcesOf(template, 'AWS::Lambda::Function'))
+      .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.TABLE_NAME)
+      .filter((name) => name !== undefined);
+    expect(tableNames.length).toBeGreaterThanOrEqual(4);
+    for (const name of tableNames) expect(name).toBe('natoma-sso-prod-restored-20261130');
+  });
+
+  it('grants item access on the restored table and its gsi1, not on the original', () => {
+    const json = JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
+    expect(json).toContain('table/natoma-sso-prod-restored-20261130');
+    expect(json).toContain('table/natoma-sso-prod-restored-20261130/index/gsi1');
+    expect(json).not.toContain('IdentityTableE9A3D52B');
+  });
+
+  it('refuses a malformed table name', () => {
+    expect(() => synth('prod', { restoredTableName: 'no spaces allowed' })).toThrow(/restoredTableName "no spaces allowed" is not a DynamoDB table name/);
+  });
+});
