@@ -16,8 +16,11 @@ const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
   acceptPublicUrlChange: app.node.tryGetContext('acceptPublicUrlChange'),
   description: `natoma-sso (${stageName}): multi-tenant SAML 2.0 SSO and SCIM 2.0 provisioning`,
 });
-Tags.of(stack).add('project', 'natoma-sso');
-Tags.of(stack).add('stage', stageName);
+for (const tagged of [stack, stack.edgeStack]) {
+  if (!tagged) continue;
+  Tags.of(tagged).add('project', 'natoma-sso');
+  Tags.of(tagged).add('stage', stageName);
+}
 
 // Unacknowledged AwsSolutions findings fail the synth, as they fail the tests.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -13,6 +13,22 @@ export interface PublicDomainConfig {
   readonly certificateArn: string;
   /** When given, an alias A record is created in this zone; otherwise point DNS at the `ApiDomainTarget` output yourself. */
   readonly hostedZone?: { readonly hostedZoneId: string; readonly zoneName: string };
+  /**
+   * ACM certificate for `domainName` in us-east-1, for CloudFront: required when the stage turns
+   * `waf` on (the domain then points at the distribution instead of the API's regional domain).
+   * @default - none
+   */
+  readonly edgeCertificateArn?: string;
+}
+
+/**
+ * AWS WAF in front of the public API. WAF cannot attach to an HTTP API, so this puts a CloudFront
+ * distribution on the public domain with a web ACL from a companion stack in us-east-1
+ * (docs/operations.md, "Edges").
+ */
+export interface WafConfig {
+  /** Requests one IP may send to the non-SCIM routes in 5 minutes before WAF blocks it (at least 10). */
+  readonly ipRateLimitPer5Min: number;
 }
 
 /** Where alarms go: a new encrypted topic with one email subscriber, or a topic you already run. */
@@ -99,6 +115,8 @@ export interface StageConfig {
    * @default - a new version takes all traffic at once
    */
   readonly trafficShifting?: TrafficShifting;
+  /** @default - no WAF: the API's own throttles only */
+  readonly waf?: WafConfig;
   /** X-Ray active tracing on the Lambdas. */
   readonly tracing: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -233,6 +251,15 @@ export function stageConfigProblems(config: StageConfig): string[] {
   }
   const reserved = config.adminReservedConcurrency;
   if (reserved !== undefined && !(Number.isInteger(reserved) && reserved > 0)) problems.push(`adminReservedConcurrency ${reserved} is not a positive integer`);
+  if (config.waf !== undefined) {
+    if (!Number.isInteger(config.waf.ipRateLimitPer5Min) || config.waf.ipRateLimitPer5Min < 10) {
+      problems.push(`waf.ipRateLimitPer5Min ${config.waf.ipRateLimitPer5Min} must be an integer of at least 10 (the WAF minimum)`);
+    }
+    if (identity.account === undefined || identity.region === undefined) problems.push('waf needs identity.account and identity.region (its web ACL lives in a us-east-1 companion stack)');
+    const edgeCertificate = identity.publicDomain?.edgeCertificateArn;
+    if (edgeCertificate === undefined) problems.push('waf needs identity.publicDomain.edgeCertificateArn (a us-east-1 ACM certificate for CloudFront)');
+    else if (!/^arn:[^:]+:acm:us-east-1:/.test(edgeCertificate)) problems.push(`identity.publicDomain.edgeCertificateArn "${edgeCertificate}" is not an ACM certificate in us-east-1`);
+  }
   const route = identity.alarmRoute;
   if (route?.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(route.email)) problems.push(`identity.alarmRoute.email "${route.email}" is not an email address`);
   if (route?.topicArn !== undefined && !/^arn:[^:]+:sns:/.test(route.topicArn)) problems.push(`identity.alarmRoute.topicArn "${route.topicArn}" is not an SNS topic ARN`);

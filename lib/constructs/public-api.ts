@@ -37,6 +37,8 @@ export interface PublicApiProps {
   readonly logRemovalPolicy: RemovalPolicy;
   /** @default - only the execute-api endpoint */
   readonly customDomain?: PublicDomainConfig;
+  /** The public base URL when something in front of the API serves the domain (CloudFront). @default - from `customDomain`, else the execute-api URL */
+  readonly baseUrl?: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export class PublicApi extends Construct {
       domainMapping: this.domainName ? { domainName: this.domainName } : undefined,
     });
 
-    this.baseUrl = props.customDomain ? `https://${props.customDomain.domainName}` : this.httpApi.apiEndpoint;
+    this.baseUrl = props.baseUrl ?? (props.customDomain ? `https://${props.customDomain.domainName}` : this.httpApi.apiEndpoint);
   }
 
   /**

@@ -7,6 +7,7 @@ import { AdminApi } from '../constructs/admin-api';
 import { IdentityTable } from '../constructs/identity-table';
 import { OperationsAlarms } from '../constructs/operations-alarms';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
+import { EdgeDistribution } from '../constructs/edge-distribution';
 import { PublicApi } from '../constructs/public-api';
 import { PublicUrlGuard } from '../constructs/public-url-guard';
 import { SamlEndpoints } from '../constructs/saml-endpoints';
@@ -14,6 +15,7 @@ import { ScimEndpoints } from '../constructs/scim-endpoints';
 import { ScimTokenSecrets } from '../constructs/scim-token-secrets';
 import { SpCredential } from '../constructs/sp-credential';
 import { StorageMaintenance } from '../constructs/storage-maintenance';
+import { NatomaSsoEdgeStack } from './natoma-sso-edge-stack';
 
 export interface NatomaSsoStackProps extends StackProps {
   readonly stageName: StageName;
@@ -33,9 +35,22 @@ export interface NatomaSsoStackProps extends StackProps {
  * account stays environment-agnostic); `cdk synth` needs no credentials either way.
  */
 export class NatomaSsoStack extends Stack {
+  /** The us-east-1 stack holding the stage's web ACL, when `waf` is on. */
+  readonly edgeStack?: NatomaSsoEdgeStack;
+
   constructor(scope: Construct, id: string, props: NatomaSsoStackProps) {
     super(scope, id, stackPropsFor(props));
     const { config, stageName } = props;
+    const publicDomain = config.identity.publicDomain;
+    if (config.waf) {
+      this.edgeStack = new NatomaSsoEdgeStack(scope, `${id}-edge`, {
+        env: { account: config.identity.account, region: 'us-east-1' },
+        crossRegionReferences: true,
+        terminationProtection: config.terminationProtection,
+        description: `natoma-sso (${stageName}): AWS WAF web ACL of the public API's CloudFront distribution`,
+        waf: config.waf,
+      });
+    }
     const secretPrefix = `natoma-sso/${stageName}/`;
 
     // Stateful resources: these construct IDs are a contract (a new ID replaces the resource).
@@ -58,8 +73,18 @@ export class NatomaSsoStack extends Stack {
       throttle: config.apiThrottle,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
-      customDomain: config.identity.publicDomain,
+      // With WAF the domain belongs to the CloudFront distribution, which keeps the same base URL.
+      customDomain: config.waf ? undefined : publicDomain,
+      baseUrl: publicDomain ? `https://${publicDomain.domainName}` : undefined,
     });
+    const edge =
+      this.edgeStack && publicDomain?.edgeCertificateArn
+        ? new EdgeDistribution(this, 'Edge', {
+            api: api.httpApi,
+            publicDomain: { ...publicDomain, edgeCertificateArn: publicDomain.edgeCertificateArn },
+            webAclArn: this.edgeStack.webAcl.attrArn,
+          })
+        : undefined;
     const urlGuard = new PublicUrlGuard(this, 'PublicUrlGuard', {
       baseUrl: api.baseUrl,
       parameterName: `/natoma-sso/${stageName}/published-base-url`,
@@ -165,6 +190,9 @@ export class NatomaSsoStack extends Stack {
     if (api.domainName) {
       new CfnOutput(this, 'ApiDomainTarget', { value: api.domainName.regionalDomainName, description: 'CNAME/alias target for the custom domain' });
     }
+    if (edge) {
+      new CfnOutput(this, 'ApiDomainTarget', { value: edge.distribution.distributionDomainName, description: 'CNAME/alias target for the custom domain (the CloudFront distribution in front of the API, with WAF)' });
+    }
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of this stage' });
     if (alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
 
@@ -183,5 +211,7 @@ function stackPropsFor(props: NatomaSsoStackProps): StackProps {
     ...props,
     env: account !== undefined || region !== undefined ? { account, region } : props.env,
     terminationProtection: props.config.terminationProtection,
+    // The web ACL's ARN comes from the us-east-1 edge stack.
+    crossRegionReferences: props.config.waf !== undefined,
   };
 }

@@ -10,4 +10,5 @@ import './maintenance.suite';
 import './stateful-ids.suite';
 import './url-guard.suite';
 import './deployments.suite';
+import './waf.suite';
 import './nag.suite';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { stages, type StageConfig, type StageIdentity, type StageName } from '../../lib/config/stages';
 import { NatomaSsoStack } from '../../lib/stacks/natoma-sso-stack';
@@ -12,7 +12,7 @@ const memo = new Map<string, Synthesized>();
 
 export interface Synthesized {
   readonly app: App;
-  readonly stack: Stack;
+  readonly stack: NatomaSsoStack;
   readonly template: Template;
 }
 
