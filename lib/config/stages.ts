@@ -31,6 +31,16 @@ export interface WafConfig {
   readonly ipRateLimitPer5Min: number;
 }
 
+/** A domain for the tenant-admin console, served by CloudFront in front of its Function URL. */
+export interface ConsoleDomainConfig {
+  /** e.g. `sso-admin.example.com`; links the operator CLI issues and the dashboard's admin link use it. */
+  readonly domainName: string;
+  /** ACM certificate for `domainName` in us-east-1 (CloudFront). */
+  readonly certificateArn: string;
+  /** When given, an alias A record is created in this zone; otherwise point DNS at the `ConsoleDomainTarget` output. */
+  readonly hostedZone?: { readonly hostedZoneId: string; readonly zoneName: string };
+}
+
 /** Where alarms go: a new encrypted topic with one email subscriber, or a topic you already run. */
 export interface AlarmRoute {
   /** Subscribe this address to a new, KMS-encrypted alarm topic. */
@@ -50,6 +60,8 @@ export interface StageIdentity {
   readonly region?: string;
   /** @default - the execute-api URL, which changes if the API is ever replaced: fine for dev only */
   readonly publicDomain?: PublicDomainConfig;
+  /** @default - the console's Function URL (`…lambda-url.<region>.on.aws`) */
+  readonly consoleDomain?: ConsoleDomainConfig;
   /** @default - alarms show in CloudWatch and notify nobody */
   readonly alarmRoute?: AlarmRoute;
 }
@@ -212,6 +224,9 @@ export function stageConfigFor(name: unknown): { stageName: StageName; config: S
   return { stageName: name, config: stages[name] };
 }
 
+/** A lower-case DNS name with at least two labels. */
+const dnsName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/;
+
 const settingHelp: Record<RequiredSetting, string> = {
   account: 'identity.account (the 12-digit AWS account ID)',
   region: 'identity.region (e.g. eu-west-1)',
@@ -237,7 +252,7 @@ export function stageConfigProblems(config: StageConfig): string[] {
   if (identity.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(identity.region)) problems.push(`identity.region "${identity.region}" is not an AWS region name`);
   const domain = identity.publicDomain;
   if (domain !== undefined) {
-    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/.test(domain.domainName)) {
+    if (!dnsName.test(domain.domainName)) {
       problems.push(`identity.publicDomain.domainName "${domain.domainName}" is not a lower-case DNS name`);
     }
     const certificateRegion = /^arn:[^:]+:acm:([^:]+):/.exec(domain.certificateArn)?.[1];
@@ -259,6 +274,16 @@ export function stageConfigProblems(config: StageConfig): string[] {
     const edgeCertificate = identity.publicDomain?.edgeCertificateArn;
     if (edgeCertificate === undefined) problems.push('waf needs identity.publicDomain.edgeCertificateArn (a us-east-1 ACM certificate for CloudFront)');
     else if (!/^arn:[^:]+:acm:us-east-1:/.test(edgeCertificate)) problems.push(`identity.publicDomain.edgeCertificateArn "${edgeCertificate}" is not an ACM certificate in us-east-1`);
+  }
+  const consoleDomain = identity.consoleDomain;
+  if (consoleDomain !== undefined) {
+    if (!dnsName.test(consoleDomain.domainName)) {
+      problems.push(`identity.consoleDomain.domainName "${consoleDomain.domainName}" is not a lower-case DNS name`);
+    }
+    if (consoleDomain.domainName === domain?.domainName) problems.push('identity.consoleDomain.domainName must differ from identity.publicDomain.domainName');
+    if (!/^arn:[^:]+:acm:us-east-1:/.test(consoleDomain.certificateArn)) {
+      problems.push(`identity.consoleDomain.certificateArn "${consoleDomain.certificateArn}" is not an ACM certificate in us-east-1 (CloudFront)`);
+    }
   }
   const route = identity.alarmRoute;
   if (route?.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(route.email)) problems.push(`identity.alarmRoute.email "${route.email}" is not an email address`);

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import type { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
@@ -77,12 +77,17 @@ export class NatomaSsoStack extends Stack {
       customDomain: config.waf ? undefined : publicDomain,
       baseUrl: publicDomain ? `https://${publicDomain.domainName}` : undefined,
     });
+    const webAclArn = this.edgeStack?.webAcl.attrArn;
     const edge =
-      this.edgeStack && publicDomain?.edgeCertificateArn
+      webAclArn && publicDomain?.edgeCertificateArn
         ? new EdgeDistribution(this, 'Edge', {
-            api: api.httpApi,
-            publicDomain: { ...publicDomain, edgeCertificateArn: publicDomain.edgeCertificateArn },
-            webAclArn: this.edgeStack.webAcl.attrArn,
+            // apiEndpoint is https://<id>.execute-api.<region>.amazonaws.com: CloudFront wants the host alone.
+            originHost: Fn.select(2, Fn.split('/', api.httpApi.apiEndpoint)),
+            domainName: publicDomain.domainName,
+            certificateArn: publicDomain.edgeCertificateArn,
+            hostedZone: publicDomain.hostedZone,
+            webAclArn,
+            comment: 'natoma-sso public API behind AWS WAF',
           })
         : undefined;
     const urlGuard = new PublicUrlGuard(this, 'PublicUrlGuard', {
@@ -104,12 +109,14 @@ export class NatomaSsoStack extends Stack {
       },
     };
 
+    const consoleDomain = config.identity.consoleDomain;
     const admin = new AdminApi(this, 'Admin', {
       ...surface,
       table: identity,
       tokenSecrets,
       consoleUrlParameterName: `/natoma-sso/${stageName}/admin-console-url`,
       reservedConcurrency: config.adminReservedConcurrency,
+      consoleDomainName: consoleDomain?.domainName,
     });
     const saml = new SamlEndpoints(this, 'Saml', {
       ...surface,
@@ -120,6 +127,16 @@ export class NatomaSsoStack extends Stack {
       adminPublicUrl: admin.consoleOrigin,
       trafficShifting: config.trafficShifting !== undefined,
     });
+    const consoleEdge = consoleDomain
+      ? new EdgeDistribution(this, 'ConsoleEdge', {
+          originHost: Fn.select(2, Fn.split('/', admin.consoleUrl.url)),
+          domainName: consoleDomain.domainName,
+          certificateArn: consoleDomain.certificateArn,
+          hostedZone: consoleDomain.hostedZone,
+          webAclArn,
+          comment: 'natoma-sso tenant-admin console',
+        })
+      : undefined;
     // The SAML Lambda must not serve before its key exists.
     saml.handler.node.addDependency(spCredential);
     const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets, trafficShifting: config.trafficShifting !== undefined });
@@ -189,6 +206,9 @@ export class NatomaSsoStack extends Stack {
     new CfnOutput(this, 'ScimTokenSecretPrefix', { value: tokenSecrets.namePrefix, description: 'Per-tenant SCIM token hash secrets, created at runtime' });
     if (api.domainName) {
       new CfnOutput(this, 'ApiDomainTarget', { value: api.domainName.regionalDomainName, description: 'CNAME/alias target for the custom domain' });
+    }
+    if (consoleEdge) {
+      new CfnOutput(this, 'ConsoleDomainTarget', { value: consoleEdge.distribution.distributionDomainName, description: 'CNAME/alias target for the console domain (its CloudFront distribution)' });
     }
     if (edge) {
       new CfnOutput(this, 'ApiDomainTarget', { value: edge.distribution.distributionDomainName, description: 'CNAME/alias target for the custom domain (the CloudFront distribution in front of the API, with WAF)' });

@@ -93,3 +93,45 @@ describe('WAF settings', () => {
     expect(stageConfigProblems(wrongRegion)).toEqual(['identity.publicDomain.edgeCertificateArn "arn:aws:acm:eu-west-1:111111111111:certificate/x" is not an ACM certificate in us-east-1']);
   });
 });
+
+describe('console domain (identity.consoleDomain)', () => {
+  const consoleDomain = { domainName: 'sso-admin.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/console' };
+  const distributions = (template: Template) =>
+    Object.values(resourcesOf(template, 'AWS::CloudFront::Distribution')).map((distribution) => distribution.Properties!.DistributionConfig as Record<string, unknown>);
+
+  it('serves the console on its domain through CloudFront and issues links with it', () => {
+    const { template } = synth('prod', { identity: { ...testIdentity, consoleDomain } });
+    const [consoleDistribution] = distributions(template);
+    expect(consoleDistribution).toMatchObject({ Aliases: ['sso-admin.example.com'], ViewerCertificate: expect.objectContaining({ AcmCertificateArn: consoleDomain.certificateArn }) });
+    expect(JSON.stringify(consoleDistribution!.Origins)).toContain('AdminConsoleAliasFunctionUrl');
+    expect(consoleDistribution!.WebACLId).toBeUndefined();
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/natoma-sso/prod/admin-console-url', Value: 'https://sso-admin.example.com' });
+    const samlEnv = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.ADMIN_PUBLIC_URL);
+    expect(samlEnv).toContain('https://sso-admin.example.com');
+    template.hasOutput('ConsoleDomainTarget', {});
+  });
+
+  it('puts the console behind the same web ACL when WAF is on', () => {
+    const { app, stack, template } = synth('prod', { ...withWaf, identity: { ...withWaf.identity, consoleDomain } });
+    const all = distributions(template);
+    expect(all).toHaveLength(2);
+    for (const distribution of all) expect(JSON.stringify(distribution.WebACLId)).toContain('NatomaSso-prod-edge');
+    const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('stays clean under cdk-nag without WAF (the console relies on reserved concurrency)', () => {
+    const { app, stack } = synth('prod', { identity: { ...testIdentity, consoleDomain } });
+    expect(new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack).violations).toEqual([]);
+  });
+
+  it('needs a us-east-1 certificate and a domain of its own', () => {
+    const problems = stageConfigProblems(
+      testConfig('prod', { identity: { ...testIdentity, consoleDomain: { domainName: testIdentity.publicDomain.domainName, certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/c' } } }),
+    );
+    expect(problems).toEqual([
+      'identity.consoleDomain.domainName must differ from identity.publicDomain.domainName',
+      'identity.consoleDomain.certificateArn "arn:aws:acm:eu-west-1:111111111111:certificate/c" is not an ACM certificate in us-east-1 (CloudFront)',
+    ]);
+  });
+});
