@@ -194,7 +194,7 @@ export class NatomaSsoStack extends Stack {
     });
 
     // The check runs before anything that carries the URL changes; the record after everything else.
-    for (const carrier of [api.stage, api.domainName, saml.handler, scim.handler, admin.handler]) carrier?.node.addDependency(urlGuard.check);
+    for (const carrier of [api.stage, api.domainName, edge?.distribution, saml.handler, scim.handler, admin.handler]) carrier?.node.addDependency(urlGuard.check);
     for (const child of this.node.children) if (child !== urlGuard) urlGuard.record.node.addDependency(child);
 
     new CfnOutput(this, 'ApiBaseUrl', { value: api.baseUrl, description: 'Public API: SAML SP, /signin, /dashboard, SCIM base /scim/v2/{tenantId}' });

@@ -72,6 +72,9 @@ describe('WAF switch on (prod)', () => {
   it('keeps the public base URL (and so every tenant URL) the same', () => {
     template.hasOutput('ApiBaseUrl', { Value: 'https://sso.example.com' });
     expect(Object.values(resourcesOf(template, 'Custom::PublicUrlCheck'))[0]!.Properties?.BaseUrl).toBe('https://sso.example.com');
+    const checkId = Object.keys(resourcesOf(template, 'Custom::PublicUrlCheck'))[0]!;
+    const distributionId = Object.keys(resourcesOf(template, 'AWS::CloudFront::Distribution'))[0]!;
+    expect((template.toJSON().Resources[distributionId] as { DependsOn?: string[] }).DependsOn).toContain(checkId);
   });
 
   it('stays clean under cdk-nag in both stacks', () => {
