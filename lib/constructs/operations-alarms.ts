@@ -122,7 +122,7 @@ export class OperationsAlarms extends Construct {
       metric: throttled.metric({ period: PERIOD, statistic: 'Sum', dimensionsMap: { ApiId: props.api.apiId } }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description: 'The public API answered 429: stage throttling (apiThrottle in the stage config) turned requests away',
+      description: 'The public API answered 429: a route passed its throttle (routeThrottles, else apiThrottle, in the stage config); routeKey in the access logs says which',
     });
 
     for (const [name, fn] of Object.entries(props.functions)) {
