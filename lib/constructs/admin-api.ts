@@ -16,6 +16,10 @@ export interface AdminApiProps extends SurfaceFunctionOptions {
   readonly tokenSecrets: ScimTokenSecrets;
   /** e.g. `/natoma-sso/prod/admin-console-url`. */
   readonly consoleUrlParameterName: string;
+  /** Caps the function (console and operator API together). @default - no reservation */
+  readonly reservedConcurrency?: number;
+  /** The console's own domain, served by CloudFront in front of its Function URL. @default - the Function URL's host */
+  readonly consoleDomainName?: string;
 }
 
 /**
@@ -30,7 +34,7 @@ export class AdminApi extends Construct {
   readonly handler: AppFunction;
   readonly operatorUrl: FunctionUrl;
   readonly consoleUrl: FunctionUrl;
-  /** The console's origin, `https://<id>.lambda-url.<region>.on.aws` (no trailing slash, unlike `consoleUrl.url`). */
+  /** The console's origin: `https://<consoleDomainName>`, else `https://<id>.lambda-url.<region>.on.aws` (no trailing slash, unlike `consoleUrl.url`). */
   readonly consoleOrigin: string;
   /** Attach to operators' roles: SigV4 calls to the operator URL and nothing else. */
   readonly operatorPolicy: ManagedPolicy;
@@ -49,6 +53,7 @@ export class AdminApi extends Construct {
       tracing: props.tracing,
       // The console's script and stylesheet, compiled from their sources at synth, travel in the bundle as text.
       define: consoleAssetDefines(),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         ...props.environment,
         [EnvName.tableName]: props.table.table.tableName,
@@ -83,7 +88,7 @@ export class AdminApi extends Construct {
       description: 'Tenant-admin console (Function URL with auth NONE; the application authenticates)',
     });
     this.consoleUrl = consoleAlias.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
-    this.consoleOrigin = `https://${Fn.select(2, Fn.split('/', this.consoleUrl.url))}`;
+    this.consoleOrigin = props.consoleDomainName ? `https://${props.consoleDomainName}` : `https://${Fn.select(2, Fn.split('/', this.consoleUrl.url))}`;
     new StringParameter(this, 'ConsoleUrlParameter', {
       parameterName: props.consoleUrlParameterName,
       stringValue: this.consoleOrigin,

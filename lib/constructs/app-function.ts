@@ -7,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const sourceMapRewriter = fileURLToPath(new URL('../tools/repo-relative-source-map.mjs', import.meta.url));
 
 /** Every Lambda entry under `lambdas/`, each exporting `handler`. */
 export const lambdaSources = {
@@ -15,6 +16,7 @@ export const lambdaSources = {
   admin: 'admin/handler.ts',
   spKeyProvisioner: 'sp-key-provisioner/handler.ts',
   maintenance: 'maintenance/handler.ts',
+  urlGuard: 'url-guard/handler.ts',
 } as const;
 
 /** Absolute path of a Lambda entry under `lambdas/`, e.g. `lambdaEntry(lambdaSources.saml)`. */
@@ -52,6 +54,8 @@ export interface AppFunctionProps {
   readonly tracing?: boolean;
   /** esbuild `define` entries: identifiers replaced by the given source text (JSON strings) in the bundle. @default - none */
   readonly define?: Record<string, string>;
+  /** Concurrency reserved for, and capping, this function. @default - none: it shares the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -91,6 +95,7 @@ export class AppFunction extends NodejsFunction {
       timeout: props.timeout,
       role,
       logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       projectRoot: repoRoot,
@@ -105,6 +110,15 @@ export class AppFunction extends NodejsFunction {
         banner: lambdaBundling.banner,
         externalModules: [...lambdaBundling.externalModules],
         ...(props.define ? { define: props.define } : {}),
+        // Source map paths relative to the repository, not to the output folder: the asset hash
+        // then depends on the code alone, whatever `cdk synth -o DIR` (lib/tools/repo-relative-source-map.mjs).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `node ${JSON.stringify(sourceMapRewriter)} ${JSON.stringify(`${outputDir}/index.mjs.map`)} ${JSON.stringify(repoRoot)}`,
+          ],
+        },
       },
     });
     this.executionRole = role;

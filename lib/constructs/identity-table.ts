@@ -8,6 +8,12 @@ export interface IdentityTableProps {
   readonly removalPolicy: RemovalPolicy;
   readonly pointInTimeRecovery: boolean;
   readonly deletionProtection: boolean;
+  /**
+   * Use this existing table (a point-in-time restore of this one) instead of the one created here.
+   * The created table stays in the template, so it is neither deleted nor replaced.
+   * @default - the created table
+   */
+  readonly restoredTableName?: string;
 }
 
 /**
@@ -54,7 +60,12 @@ export class IdentityTable extends Construct {
         projectionType: ProjectionType.ALL,
       });
     }
-    this.table = table;
+    this.table = props.restoredTableName
+      ? Table.fromTableAttributes(this, 'Restored', {
+          tableName: props.restoredTableName,
+          globalIndexes: tableDefinition.globalSecondaryIndexes.map((index) => index.indexName),
+        })
+      : table;
 
     if (!props.pointInTimeRecovery) {
       Validations.of(table).acknowledge({

@@ -4,6 +4,7 @@ import {
   Alarm,
   ComparisonOperator,
   MathExpression,
+  Metric,
   TreatMissingData,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -12,12 +13,25 @@ import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 
 const PERIOD = Duration.minutes(5);
+/** p99 duration above this share of a function's timeout raises the latency alarm: time-outs are near. */
+const LATENCY_SHARE_OF_TIMEOUT = 0.8;
+
+/**
+ * Log lines the alarms count (JSON logs, `message` field; lambdas/http/logger.ts). They are a
+ * contract with the Lambdas: test/infra checks that the sources still write them.
+ */
+export const countedLogLines = {
+  /** lambdas/saml/handler.ts, when an ACS request's SAML response is refused. */
+  samlRefused: 'saml response refused',
+  /** lambdas/maintenance/handler.ts, once per run, with `morePending`. */
+  purgeRun: 'membership purge run',
+} as const;
 /** Below this many requests in a period the 5xx rate is not meaningful (one error in two requests is not an outage). */
 const MIN_REQUESTS_FOR_RATE = 10;
 /** The operations the storage core performs; an alarm's metric math may combine at most 10 metrics. */
@@ -39,8 +53,19 @@ export interface OperationsAlarmsProps {
   readonly apiAccessLogs: ILogGroup;
   /** Name → function (the surfaces and the maintenance Lambda), e.g. `{ Saml: fn }`; the name goes into alarm IDs. */
   readonly functions: Record<string, IFunction>;
+  /** Surface functions whose p99 duration is compared with their timeout. */
+  readonly latencyWatched: Record<string, LambdaFunction>;
+  /** Logs of the SAML Lambda: refused SAML responses are counted from them. */
+  readonly samlLogs: ILogGroup;
+  /** Logs of the maintenance Lambda: runs that leave purges pending are counted from them. */
+  readonly maintenanceLogs: ILogGroup;
+  /** How often maintenance runs. */
+  readonly maintenanceRate: Duration;
   readonly table: ITable;
   readonly api5xxRatePercent: number;
+  readonly samlRefusalsPer5Min: number;
+  readonly accountConcurrency: number;
+  readonly maintenanceBacklogHours: number;
   /** @default - no new topic */
   readonly alarmEmail?: string;
   /** @default - no existing topic */
@@ -50,14 +75,20 @@ export interface OperationsAlarmsProps {
 }
 
 /**
- * Alarms on what means "users cannot sign in or be provisioned": API 5xx rate, Lambda errors and
- * throttles per surface, DynamoDB system errors and throttled requests. They notify an SNS topic
+ * Alarms on what means "users cannot sign in or be provisioned": API 5xx rate and throttling, Lambda
+ * errors, throttles and latency near the timeout per surface, a spike of refused SAML responses,
+ * a persisting maintenance backlog, account-wide Lambda concurrency, DynamoDB system errors and
+ * throttled requests. They notify an SNS topic
  * when the stage config names an email (a new, KMS-encrypted topic) or an existing topic ARN;
  * otherwise they only show in CloudWatch.
  */
 export class OperationsAlarms extends Construct {
   readonly alarms: Alarm[] = [];
+  /** The alarms by construct ID, e.g. `SamlErrors`, `Api5xxRate`. */
+  readonly byId: Record<string, Alarm> = {};
   readonly topic?: ITopic;
+  /** What the alarms count from logs, by label, for the dashboard. */
+  readonly logMetrics: Record<string, IMetric> = {};
 
   constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
     super(scope, id);
@@ -86,11 +117,12 @@ export class OperationsAlarms extends Construct {
       dimensions: { ApiId: '$.apiId' },
       metricValue: '1',
     });
+    this.logMetrics['API 429s'] = throttled.metric({ period: PERIOD, statistic: 'Sum', dimensionsMap: { ApiId: props.api.apiId } });
     this.add('ApiThrottles', {
       metric: throttled.metric({ period: PERIOD, statistic: 'Sum', dimensionsMap: { ApiId: props.api.apiId } }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description: 'The public API answered 429: stage throttling (apiThrottle in the stage config) turned requests away',
+      description: 'The public API answered 429: a route passed its throttle (routeThrottles, else apiThrottle, in the stage config); routeKey in the access logs says which',
     });
 
     for (const [name, fn] of Object.entries(props.functions)) {
@@ -107,6 +139,65 @@ export class OperationsAlarms extends Construct {
         description: `The ${name} Lambda was throttled (account or reserved concurrency exhausted)`,
       });
     }
+
+    for (const [name, fn] of Object.entries(props.latencyWatched)) {
+      if (!fn.timeout) throw new Error(`${name}: a latency-watched function needs an explicit timeout`);
+      const thresholdMs = Math.round(fn.timeout.toMilliseconds() * LATENCY_SHARE_OF_TIMEOUT);
+      this.add(`${name}LatencyNearTimeout`, {
+        metric: fn.metricDuration({ period: PERIOD, statistic: 'p99' }),
+        threshold: thresholdMs,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        description: `The ${name} Lambda's p99 duration passed ${thresholdMs} ms (${LATENCY_SHARE_OF_TIMEOUT * 100}% of its ${fn.timeout.toSeconds()} s timeout): requests are close to timing out`,
+      });
+    }
+
+    const refusals = new MetricFilter(this, 'SamlRefusalsFilter', {
+      logGroup: props.samlLogs,
+      filterPattern: FilterPattern.stringValue('$.message', '=', countedLogLines.samlRefused),
+      metricNamespace: 'NatomaSso',
+      metricName: 'SamlResponsesRefused',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.logMetrics['SAML responses refused'] = refusals.metric({ period: PERIOD, statistic: 'Sum' });
+    this.add('SamlRefusalSpike', {
+      metric: refusals.metric({ period: PERIOD, statistic: 'Sum' }),
+      threshold: props.samlRefusalsPer5Min,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description: `${props.samlRefusalsPer5Min} or more SAML responses refused in 5 minutes: an IdP may have rolled its signing certificate, or a clock drifted (the log lines carry tenantId and code)`,
+    });
+
+    const backlog = new MetricFilter(this, 'MaintenanceBacklogFilter', {
+      logGroup: props.maintenanceLogs,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.message', '=', countedLogLines.purgeRun),
+        FilterPattern.booleanValue('$.morePending', true),
+      ),
+      metricNamespace: 'NatomaSso',
+      metricName: 'MaintenanceRunsLeavingBacklog',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.logMetrics['Maintenance runs leaving a backlog'] = backlog.metric({ period: PERIOD, statistic: 'Sum' });
+    const runsPerHour = Math.max(1, Math.floor(60 / props.maintenanceRate.toMinutes()));
+    this.add('MaintenanceBacklog', {
+      metric: backlog.metric({ period: Duration.hours(1), statistic: 'Sum' }),
+      // Every run of each hour ended with purges still pending.
+      threshold: runsPerHour,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: props.maintenanceBacklogHours,
+      description: `Every maintenance run for ${props.maintenanceBacklogHours} h ended with membership purges still pending: deletes outpace the purge (storage grows; clients see nothing)`,
+    });
+
+    this.add('AccountConcurrency', {
+      metric: new Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: props.accountConcurrency,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      description: `Lambda concurrency in this account and region reached ${props.accountConcurrency} (alarms.accountConcurrency, ~80% of the quota): new SAML and SCIM requests will soon be throttled`,
+    });
 
     this.add('TableSystemErrors', {
       metric: props.table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period: PERIOD }),
@@ -129,6 +220,7 @@ export class OperationsAlarms extends Construct {
       threshold: number;
       description: string;
       evaluationPeriods?: number;
+      datapointsToAlarm?: number;
       comparisonOperator?: ComparisonOperator;
     },
   ): void {
@@ -136,6 +228,7 @@ export class OperationsAlarms extends Construct {
       metric: options.metric,
       threshold: options.threshold,
       evaluationPeriods: options.evaluationPeriods ?? 1,
+      datapointsToAlarm: options.datapointsToAlarm,
       comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: options.description,
@@ -145,6 +238,7 @@ export class OperationsAlarms extends Construct {
       alarm.addOkAction(new SnsAction(this.topic));
     }
     this.alarms.push(alarm);
+    this.byId[id] = alarm;
   }
 
   private alarmTopic(props: OperationsAlarmsProps): ITopic | undefined {

@@ -1,13 +1,13 @@
 import { Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { DomainName, HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnRoute, CfnStage, DomainName, HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { CustomDomainConfig } from '../config/stages';
+import type { PublicDomainConfig } from '../config/stages';
 
 /**
  * One access log line per request. Only `$context` fields that carry no secret: the route key and
@@ -36,7 +36,9 @@ export interface PublicApiProps {
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   /** @default - only the execute-api endpoint */
-  readonly customDomain?: CustomDomainConfig;
+  readonly customDomain?: PublicDomainConfig;
+  /** The public base URL when something in front of the API serves the domain (CloudFront). @default - from `customDomain`, else the execute-api URL */
+  readonly baseUrl?: string;
 }
 
 /**
@@ -94,6 +96,25 @@ export class PublicApi extends Construct {
       domainMapping: this.domainName ? { domainName: this.domainName } : undefined,
     });
 
-    this.baseUrl = props.customDomain ? `https://${props.customDomain.domainName}` : this.httpApi.apiEndpoint;
+    this.baseUrl = props.baseUrl ?? (props.customDomain ? `https://${props.customDomain.domainName}` : this.httpApi.apiEndpoint);
+  }
+
+  /**
+   * Per-route limits on the stage, after the routes were added. Each key must be a route key of the
+   * API (`POST /signin`); a misspelt key would otherwise fail only at deploy time.
+   */
+  throttleRoutes(limits: Readonly<Record<string, { readonly rateLimit: number; readonly burstLimit: number }>>): void {
+    const routes = this.httpApi.node.findAll().filter((construct): construct is CfnRoute => construct instanceof CfnRoute);
+    const routeKeys = new Set(routes.map((route) => route.routeKey));
+    const unknown = Object.keys(limits).filter((key) => !routeKeys.has(key));
+    if (unknown.length > 0) {
+      throw new Error(`routeThrottles names routes the API does not have: ${unknown.join(', ')} (routes: ${[...routeKeys].sort().join(', ')})`);
+    }
+    const stage = this.stage.node.defaultChild as CfnStage;
+    stage.routeSettings = Object.fromEntries(
+      Object.entries(limits).map(([routeKey, { rateLimit, burstLimit }]) => [routeKey, { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit }]),
+    );
+    // API Gateway rejects settings for a route key that does not exist yet.
+    for (const route of routes) this.stage.node.addDependency(route);
   }
 }

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -34,6 +35,8 @@ export interface SamlEndpointsProps extends SurfaceFunctionOptions {
 /** SAML SP endpoints, sign-in page, dashboard and `/health`, served by one Lambda. */
 export class SamlEndpoints extends Construct {
   readonly handler: AppFunction;
+  /** Alias `live`, which the API invokes, when `trafficShifting` is on. */
+  readonly liveAlias?: Alias;
 
   constructor(scope: Construct, id: string, props: SamlEndpointsProps) {
     super(scope, id);
@@ -57,7 +60,12 @@ export class SamlEndpoints extends Construct {
     props.table.grantItemReadWrite(this.handler);
     props.spCredentialSecret.grantRead(this.handler);
 
-    const integration = new HttpLambdaIntegration('Integration', this.handler, {
+    let target: IFunction = this.handler;
+    if (props.trafficShifting) {
+      this.liveAlias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.handler.currentVersion });
+      target = this.liveAlias;
+    }
+    const integration = new HttpLambdaIntegration('Integration', target, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
     for (const route of samlRoutes) {

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { HttpMethod, PayloadFormatVersion, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
@@ -20,6 +21,8 @@ export interface ScimEndpointsProps extends SurfaceFunctionOptions {
 /** SCIM 2.0 (RFC 7644) for Okta and other clients. Reads token hashes; never sees the SP key. */
 export class ScimEndpoints extends Construct {
   readonly handler: AppFunction;
+  /** Alias `live`, which the API invokes, when `trafficShifting` is on. */
+  readonly liveAlias?: Alias;
 
   constructor(scope: Construct, id: string, props: ScimEndpointsProps) {
     super(scope, id);
@@ -42,7 +45,12 @@ export class ScimEndpoints extends Construct {
     props.table.grantItemReadWrite(this.handler);
     props.tokenSecrets.grantRead(this.handler.executionRole);
 
-    const integration = new HttpLambdaIntegration('Integration', this.handler, {
+    let target: IFunction = this.handler;
+    if (props.trafficShifting) {
+      this.liveAlias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.handler.currentVersion });
+      target = this.liveAlias;
+    }
+    const integration = new HttpLambdaIntegration('Integration', target, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
     for (const path of scimRoutePaths) {

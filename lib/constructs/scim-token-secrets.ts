@@ -44,7 +44,7 @@ export class ScimTokenSecrets extends Construct {
   private grant(role: IRole, actions: string[], verb: string): void {
     role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.arnPattern] }));
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.namePrefix}*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(Stack.of(this), this.arnPattern)}]`,
       reason: `One secret per tenant is created at runtime, so the role ${verb} them by name prefix; the prefix is this stage's SCIM token prefix and nothing else (not the SP key).`,
     });
   }
@@ -58,3 +58,14 @@ export const MANAGE_ACTIONS = [
   'secretsmanager:DescribeSecret',
   'secretsmanager:DeleteSecret',
 ] as const;
+
+/**
+ * How cdk-nag names a resource in a finding: the literal ARN in a stack pinned to an account and
+ * region, `<AWS::Region>`-style placeholders for the pseudo parameters of an environment-agnostic one.
+ */
+function nagResourceName(stack: Stack, arn: string): string {
+  const resolved: unknown = stack.resolve(arn);
+  if (typeof resolved === 'string') return resolved;
+  const [, parts] = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
+}

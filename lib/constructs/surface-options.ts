@@ -8,4 +8,6 @@ export interface SurfaceFunctionOptions {
   readonly tracing: boolean;
   /** Variables every surface gets (runtime mode, log level, public base URL). */
   readonly environment: Record<string, string>;
+  /** Route the API to an alias `live` that CodeDeploy shifts. @default false (the API invokes $LATEST) */
+  readonly trafficShifting?: boolean;
 }

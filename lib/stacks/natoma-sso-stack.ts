@@ -1,32 +1,56 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import type { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
-import type { StageConfig, StageName } from '../config/stages';
+import { assertStageConfig, type StageConfig, type StageName } from '../config/stages';
 import { AdminApi } from '../constructs/admin-api';
 import { IdentityTable } from '../constructs/identity-table';
 import { OperationsAlarms } from '../constructs/operations-alarms';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
+import { EdgeDistribution } from '../constructs/edge-distribution';
 import { PublicApi } from '../constructs/public-api';
+import { PublicUrlGuard } from '../constructs/public-url-guard';
 import { SamlEndpoints } from '../constructs/saml-endpoints';
 import { ScimEndpoints } from '../constructs/scim-endpoints';
 import { ScimTokenSecrets } from '../constructs/scim-token-secrets';
 import { SpCredential } from '../constructs/sp-credential';
 import { StorageMaintenance } from '../constructs/storage-maintenance';
+import { NatomaSsoEdgeStack } from './natoma-sso-edge-stack';
 
 export interface NatomaSsoStackProps extends StackProps {
   readonly stageName: StageName;
   readonly config: StageConfig;
+  /**
+   * The exact new public base URL this one deploy may move to (`-c acceptPublicUrlChange=URL`).
+   * @default - a deploy that would change the published URL fails (docs/operations.md)
+   */
+  readonly acceptPublicUrlChange?: string;
 }
 
 /**
  * One environment of natoma-sso: the public HTTP API (SAML, sign-in, SCIM), the admin Lambda with
  * its operator and console Function URLs, the identity table and its scheduled maintenance, the
  * secrets and the alarms.
- * Environment-agnostic (no account/region): `cdk synth` works without credentials.
+ * Account, region and termination protection come from the stage config (a stage that names no
+ * account stays environment-agnostic); `cdk synth` needs no credentials either way.
  */
 export class NatomaSsoStack extends Stack {
+  /** The us-east-1 stack holding the stage's web ACL, when `waf` is on. */
+  readonly edgeStack?: NatomaSsoEdgeStack;
+
   constructor(scope: Construct, id: string, props: NatomaSsoStackProps) {
-    super(scope, id, props);
+    super(scope, id, stackPropsFor(props));
     const { config, stageName } = props;
+    const publicDomain = config.identity.publicDomain;
+    if (config.waf) {
+      this.edgeStack = new NatomaSsoEdgeStack(scope, `${id}-edge`, {
+        env: { account: config.identity.account, region: 'us-east-1' },
+        crossRegionReferences: true,
+        terminationProtection: config.terminationProtection,
+        description: `natoma-sso (${stageName}): AWS WAF web ACL of the public API's CloudFront distribution`,
+        waf: config.waf,
+      });
+    }
     const secretPrefix = `natoma-sso/${stageName}/`;
 
     // Stateful resources: these construct IDs are a contract (a new ID replaces the resource).
@@ -34,6 +58,7 @@ export class NatomaSsoStack extends Stack {
       removalPolicy: config.removalPolicy,
       pointInTimeRecovery: config.pointInTimeRecovery,
       deletionProtection: config.deletionProtection,
+      restoredTableName: config.restoredTableName,
     });
     const spCredential = new SpCredential(this, 'SpCredential', {
       secretName: `${secretPrefix}sp-credential`,
@@ -48,7 +73,30 @@ export class NatomaSsoStack extends Stack {
       throttle: config.apiThrottle,
       logRetention: config.logRetention,
       logRemovalPolicy: config.removalPolicy,
-      customDomain: config.customDomain,
+      // With WAF the domain belongs to the CloudFront distribution, which keeps the same base URL.
+      customDomain: config.waf ? undefined : publicDomain,
+      baseUrl: publicDomain ? `https://${publicDomain.domainName}` : undefined,
+    });
+    const webAclArn = this.edgeStack?.webAcl.attrArn;
+    const edge =
+      webAclArn && publicDomain?.edgeCertificateArn
+        ? new EdgeDistribution(this, 'Edge', {
+            // apiEndpoint is https://<id>.execute-api.<region>.amazonaws.com: CloudFront wants the host alone.
+            originHost: Fn.select(2, Fn.split('/', api.httpApi.apiEndpoint)),
+            domainName: publicDomain.domainName,
+            certificateArn: publicDomain.edgeCertificateArn,
+            hostedZone: publicDomain.hostedZone,
+            webAclArn,
+            comment: 'natoma-sso public API behind AWS WAF',
+          })
+        : undefined;
+    const urlGuard = new PublicUrlGuard(this, 'PublicUrlGuard', {
+      baseUrl: api.baseUrl,
+      parameterName: `/natoma-sso/${stageName}/published-base-url`,
+      acceptChangeTo: props.acceptPublicUrlChange,
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetention,
+      tracing: config.tracing,
     });
     const surface = {
       logRetention: config.logRetention,
@@ -61,11 +109,14 @@ export class NatomaSsoStack extends Stack {
       },
     };
 
+    const consoleDomain = config.identity.consoleDomain;
     const admin = new AdminApi(this, 'Admin', {
       ...surface,
       table: identity,
       tokenSecrets,
       consoleUrlParameterName: `/natoma-sso/${stageName}/admin-console-url`,
+      reservedConcurrency: config.adminReservedConcurrency,
+      consoleDomainName: consoleDomain?.domainName,
     });
     const saml = new SamlEndpoints(this, 'Saml', {
       ...surface,
@@ -74,10 +125,22 @@ export class NatomaSsoStack extends Stack {
       spCredentialSecret: spCredential.secret,
       spCredentialSecretName: spCredential.secretName,
       adminPublicUrl: admin.consoleOrigin,
+      trafficShifting: config.trafficShifting !== undefined,
     });
+    const consoleEdge = consoleDomain
+      ? new EdgeDistribution(this, 'ConsoleEdge', {
+          originHost: Fn.select(2, Fn.split('/', admin.consoleUrl.url)),
+          domainName: consoleDomain.domainName,
+          certificateArn: consoleDomain.certificateArn,
+          hostedZone: consoleDomain.hostedZone,
+          webAclArn,
+          comment: 'natoma-sso tenant-admin console',
+        })
+      : undefined;
     // The SAML Lambda must not serve before its key exists.
     saml.handler.node.addDependency(spCredential);
-    const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets });
+    const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets, trafficShifting: config.trafficShifting !== undefined });
+    api.throttleRoutes(config.routeThrottles);
 
     const maintenance = new StorageMaintenance(this, 'Maintenance', {
       table: identity,
@@ -88,16 +151,51 @@ export class NatomaSsoStack extends Stack {
       logLevel: config.logLevel,
     });
 
+    const functions = { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Maintenance: maintenance.handler };
     const alarms = new OperationsAlarms(this, 'Alarms', {
       api: api.httpApi,
       apiAccessLogs: api.accessLogs,
-      functions: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Maintenance: maintenance.handler },
+      functions,
+      latencyWatched: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler },
+      samlLogs: saml.handler.logGroup,
+      maintenanceLogs: maintenance.handler.logGroup,
+      maintenanceRate: Duration.minutes(config.maintenance.rateMinutes),
       table: identity.table,
       api5xxRatePercent: config.alarms.api5xxRatePercent,
-      alarmEmail: config.alarms.email,
-      alarmTopicArn: config.alarms.topicArn,
+      samlRefusalsPer5Min: config.alarms.samlRefusalsPer5Min,
+      accountConcurrency: config.alarms.accountConcurrency,
+      maintenanceBacklogHours: config.alarms.maintenanceBacklogHours,
+      alarmEmail: config.identity.alarmRoute?.email,
+      alarmTopicArn: config.identity.alarmRoute?.topicArn,
       removalPolicy: config.removalPolicy,
     });
+
+    if (config.trafficShifting) {
+      for (const [name, surfaceFn] of [['Saml', saml], ['Scim', scim]] as const) {
+        const group = new LambdaDeploymentGroup(this, `${name}Deployment`, {
+          alias: surfaceFn.liveAlias!,
+          deploymentConfig: LambdaDeploymentConfig[config.trafficShifting],
+          alarms: [alarms.byId[`${name}Errors`]!, alarms.byId[`${name}LatencyNearTimeout`]!, alarms.byId.Api5xxRate!],
+          autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+        });
+        Validations.of(group).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+          reason: "CodeDeploy's managed least-privilege policy for Lambda deployments: alias updates, alarm reads, and invoking only hook functions named CodeDeployHook_*.",
+        });
+      }
+    }
+
+    const dashboard = new OperationsDashboard(this, 'Dashboard', {
+      api: api.httpApi,
+      functions,
+      table: identity.table,
+      logMetrics: alarms.logMetrics,
+      alarms: alarms.alarms,
+    });
+
+    // The check runs before anything that carries the URL changes; the record after everything else.
+    for (const carrier of [api.stage, api.domainName, edge?.distribution, saml.handler, scim.handler, admin.handler]) carrier?.node.addDependency(urlGuard.check);
+    for (const child of this.node.children) if (child !== urlGuard) urlGuard.record.node.addDependency(child);
 
     new CfnOutput(this, 'ApiBaseUrl', { value: api.baseUrl, description: 'Public API: SAML SP, /signin, /dashboard, SCIM base /scim/v2/{tenantId}' });
     new CfnOutput(this, 'AdminOperatorUrl', { value: admin.operatorUrl.url, description: 'Operator API (AWS_IAM, SigV4): npm run admin -- --url <this> …' });
@@ -109,6 +207,13 @@ export class NatomaSsoStack extends Stack {
     if (api.domainName) {
       new CfnOutput(this, 'ApiDomainTarget', { value: api.domainName.regionalDomainName, description: 'CNAME/alias target for the custom domain' });
     }
+    if (consoleEdge) {
+      new CfnOutput(this, 'ConsoleDomainTarget', { value: consoleEdge.distribution.distributionDomainName, description: 'CNAME/alias target for the console domain (its CloudFront distribution)' });
+    }
+    if (edge) {
+      new CfnOutput(this, 'ApiDomainTarget', { value: edge.distribution.distributionDomainName, description: 'CNAME/alias target for the custom domain (the CloudFront distribution in front of the API, with WAF)' });
+    }
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard of this stage' });
     if (alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
 
     Validations.of(api.httpApi).acknowledge({
@@ -116,4 +221,17 @@ export class NatomaSsoStack extends Stack {
       reason: 'Public by protocol: SAML metadata/ACS and the sign-in page must be reachable by browsers and IdPs; SCIM routes authenticate a per-tenant bearer token inside the Lambda (constant-time hash check against Secrets Manager).',
     });
   }
+}
+
+/** Fails before any construct exists when the stage lacks a required setting; pins env and protection from the config. */
+function stackPropsFor(props: NatomaSsoStackProps): StackProps {
+  assertStageConfig(props.stageName, props.config);
+  const { account, region } = props.config.identity;
+  return {
+    ...props,
+    env: account !== undefined || region !== undefined ? { account, region } : props.env,
+    terminationProtection: props.config.terminationProtection,
+    // The web ACL's ARN comes from the us-east-1 edge stack.
+    crossRegionReferences: props.config.waf !== undefined,
+  };
 }

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { stages } from '../../lib/config/stages';
-import { resourcesOf, synth } from './synth';
+import { countedLogLines } from '../../lib/constructs/operations-alarms';
+import { functionId, resourcesOf, synth, testConfig, testIdentity } from './synth';
 
 describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
   const { template } = synth(stageName);
@@ -36,10 +38,6 @@ describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
     for (const alarm of alarms) expect((alarm.Properties?.Metrics as unknown[] | undefined)?.length ?? 0).toBeLessThanOrEqual(11);
   });
 
-  it('creates no alarm topic when the stage config names no target', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 0);
-    for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toBeUndefined();
-  });
 
   it('outputs what a platform engineer needs', () => {
     for (const name of ['ApiBaseUrl', 'AdminOperatorUrl', 'AdminConsoleUrl', 'TableName', 'SpCredentialSecretName', 'ScimTokenSecretPrefix']) {
@@ -51,9 +49,15 @@ describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
   });
 });
 
-describe('alarm targets from the stage config', () => {
+describe('alarm route from the stage identity', () => {
+  it('creates no alarm topic in dev, which names no route', () => {
+    const { template } = synth('dev');
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) expect(alarm.Properties?.AlarmActions).toBeUndefined();
+  });
+
   it('sends alarms to a new KMS-encrypted, TLS-only topic with the configured email', () => {
-    const { template } = synth('prod', { alarms: { ...stages.prod.alarms, email: 'ops@example.com' } });
+    const { template } = synth('prod', { identity: { ...testIdentity, alarmRoute: { email: 'ops@example.com' } } });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -68,10 +72,74 @@ describe('alarm targets from the stage config', () => {
 
   it('sends alarms to an existing topic when given its ARN', () => {
     const topicArn = 'arn:aws:sns:eu-west-1:111111111111:platform-alarms';
-    const { template } = synth('prod', { alarms: { ...stages.prod.alarms, topicArn } });
+    const { template } = synth('prod', { identity: { ...testIdentity, alarmRoute: { topicArn } } });
     template.resourceCountIs('AWS::SNS::Topic', 0);
     for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties?.AlarmActions).toEqual([topicArn]);
     }
+  });
+});
+
+describe.each(['dev', 'prod'] as const)('alarms that foresee an outage (%s)', (stageName) => {
+  const { template } = synth(stageName);
+  const config = testConfig(stageName);
+  const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+
+  it.each([
+    { surface: /^natoma-sso SAML SP/, timeoutMs: 10_000 },
+    { surface: /SCIM 2\.0 server/, timeoutMs: 29_000 },
+    { surface: /natoma-sso admin/, timeoutMs: 30_000 },
+  ])('alarms when p99 latency of $surface passes 80% of its timeout', ({ surface, timeoutMs }) => {
+    const fnId = functionId(template, surface);
+    const latency = alarms.filter((alarm) => alarm.Properties?.MetricName === 'Duration' && JSON.stringify(alarm.Properties?.Dimensions).includes(fnId));
+    expect(latency).toHaveLength(1);
+    expect(latency[0]!.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: timeoutMs * 0.8, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('counts refused SAML responses from the SAML logs and alarms on a spike', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: `{ $.message = "${countedLogLines.samlRefused}" }`,
+      LogGroupName: { Ref: Match.stringLikeRegexp('^SamlHandlerLogs') },
+      MetricTransformations: [Match.objectLike({ MetricName: 'SamlResponsesRefused', MetricNamespace: 'NatomaSso' })],
+    });
+    const spike = alarms.find((alarm) => alarm.Properties?.MetricName === 'SamlResponsesRefused');
+    expect(spike?.Properties).toMatchObject({ Threshold: config.alarms.samlRefusalsPer5Min, Period: 300, Statistic: 'Sum' });
+  });
+
+  it('alarms when every maintenance run for hours leaves purges pending', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: `{ ($.message = "${countedLogLines.purgeRun}") && ($.morePending IS TRUE) }`,
+      LogGroupName: { Ref: Match.stringLikeRegexp('^MaintenanceHandlerLogs') },
+    });
+    const backlog = alarms.find((alarm) => alarm.Properties?.MetricName === 'MaintenanceRunsLeavingBacklog');
+    expect(backlog?.Properties).toMatchObject({
+      Period: 3600,
+      Threshold: 60 / config.maintenance.rateMinutes,
+      EvaluationPeriods: config.alarms.maintenanceBacklogHours,
+    });
+  });
+
+  it('alarms on account-wide Lambda concurrency at the stage threshold', () => {
+    const concurrency = alarms.find((alarm) => alarm.Properties?.MetricName === 'ConcurrentExecutions');
+    expect(concurrency?.Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Maximum', Threshold: config.alarms.accountConcurrency });
+    expect(concurrency?.Properties?.Dimensions).toBeUndefined();
+  });
+
+  it('has a dashboard with every alarm and the surfaces', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'))[0]!.Properties?.DashboardBody);
+    for (const title of ['Alarms', 'Public API requests and errors', 'Lambda errors and throttles', 'Counted from logs', 'Account Lambda concurrency']) expect(body).toContain(title);
+    for (const metric of ['SamlResponsesRefused', 'MaintenanceRunsLeavingBacklog', 'ApiThrottledRequests']) expect(body).toContain(metric);
+    template.hasOutput('DashboardName', {});
+  });
+});
+
+describe('log lines the alarms count', () => {
+  const source = (path: string) => readFileSync(new URL(`../../lambdas/${path}`, import.meta.url), 'utf8');
+
+  it('are still written by the Lambdas (a renamed message would silence an alarm)', () => {
+    expect(source('saml/handler.ts')).toContain(`'${countedLogLines.samlRefused}'`);
+    expect(source('maintenance/handler.ts')).toContain(`'${countedLogLines.purgeRun}'`);
+    expect(source('maintenance/handler.ts')).toContain('morePending');
   });
 });

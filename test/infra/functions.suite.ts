@@ -36,7 +36,7 @@ describe.each(['dev', 'prod'] as const)('Lambda functions (%s)', (stageName) => 
     const fn = functions[functionId(template, description)]!.Properties!;
     const logGroupId = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
     expect(logGroups[logGroupId]?.Properties?.RetentionInDays).toBe(stages[stageName].logRetention);
-    expect(logGroups[logGroupId]?.DeletionPolicy).toBe(stageName === 'prod' ? 'Retain' : 'Delete');
+    expect(logGroups[logGroupId]?.DeletionPolicy).toBe(stageName === 'prod' ? 'RetainExceptOnCreate' : 'Delete');
   });
 
   it('gives every function its own role without AWS managed policies', () => {

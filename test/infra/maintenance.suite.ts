@@ -34,7 +34,7 @@ describe.each(['dev', 'prod'] as const)('storage maintenance (%s)', (stageName) 
     const logGroupId = (fn.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
     const logGroup = resourcesOf(template, 'AWS::Logs::LogGroup')[logGroupId];
     expect(logGroup?.Properties?.RetentionInDays).toBe(stages[stageName].logRetention);
-    expect(logGroup?.DeletionPolicy).toBe(stageName === 'prod' ? 'Retain' : 'Delete');
+    expect(logGroup?.DeletionPolicy).toBe(stageName === 'prod' ? 'RetainExceptOnCreate' : 'Delete');
   });
 
   it('starts it from an EventBridge rule at the rate of the stage config', () => {

@@ -1,19 +1,22 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { stages } from '../../lib/config/stages';
-import { acknowledgements, synth } from './synth';
+import { acknowledgements, synth, testIdentity } from './synth';
 
 const variants = [
   { name: 'dev', stage: 'dev' as const, overrides: {} },
-  { name: 'prod', stage: 'prod' as const, overrides: {} },
+  { name: 'prod (alarm email, custom domain)', stage: 'prod' as const, overrides: {} },
   {
-    name: 'prod with alarm email and custom domain',
+    name: 'prod with an existing alarm topic and a hosted zone',
     stage: 'prod' as const,
     overrides: {
-      alarms: { ...stages.prod.alarms, email: 'ops@example.com' },
-      customDomain: { domainName: 'sso.example.com', certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc', hostedZone: { hostedZoneId: 'Z1', zoneName: 'example.com' } },
+      identity: {
+        ...testIdentity,
+        alarmRoute: { topicArn: 'arn:aws:sns:eu-west-1:111111111111:platform-alarms' },
+        publicDomain: { ...testIdentity.publicDomain, hostedZone: { hostedZoneId: 'Z1', zoneName: 'example.com' } },
+      },
     },
   },
+  { name: 'prod pointed at a restored table', stage: 'prod' as const, overrides: { restoredTableName: 'natoma-sso-prod-restored' } },
 ];
 
 describe.each(variants)('cdk-nag AwsSolutions ($name)', ({ stage, overrides }) => {

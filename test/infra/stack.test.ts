@@ -7,4 +7,8 @@ import './table.suite';
 import './secrets-and-grants.suite';
 import './alarms-and-outputs.suite';
 import './maintenance.suite';
+import './stateful-ids.suite';
+import './url-guard.suite';
+import './deployments.suite';
+import './waf.suite';
 import './nag.suite';

@@ -1,32 +1,51 @@
 import { readFileSync } from 'node:fs';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { stages, type StageConfig, type StageName } from '../../lib/config/stages';
+import { stages, type StageConfig, type StageIdentity, type StageName } from '../../lib/config/stages';
 import { NatomaSsoStack } from '../../lib/stacks/natoma-sso-stack';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
+/** The feature flags and defaults of cdk.json, as `cdk synth` applies them. */
+export const cdkContext: Record<string, unknown> = cdkJson.context ?? {};
 
 const memo = new Map<string, Synthesized>();
 
 export interface Synthesized {
   readonly app: App;
-  readonly stack: Stack;
+  readonly stack: NatomaSsoStack;
   readonly template: Template;
+}
+
+/**
+ * A made-up identity for stages that require one (prod). The committed prod entry belongs to the
+ * platform team that deploys it (and is empty in this repository), so tests never depend on it.
+ */
+export const testIdentity = {
+  account: '111111111111',
+  region: 'eu-west-1',
+  publicDomain: { domainName: 'sso.example.com', certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/test' },
+  alarmRoute: { email: 'ops@example.com' },
+} as const satisfies StageIdentity;
+
+/** The committed config of a stage, with `testIdentity` where the stage requires identity settings. */
+export function testConfig(stageName: StageName, overrides: Partial<StageConfig> = {}): StageConfig {
+  const committed: StageConfig = stages[stageName];
+  return { ...committed, ...(committed.required.length > 0 ? { identity: testIdentity } : {}), ...overrides };
 }
 
 /**
  * The stack as `cdk synth -c env=<stage>` builds it (same cdk.json context), with bundling skipped so
  * a synth takes about a second; results are memoized per stage and overrides (treat them as read-only).
- * `overrides` changes the stage config (custom domain, alarm targets).
+ * `overrides` changes the stage config (see `testConfig`).
  */
 export function synth(stageName: StageName, overrides: Partial<StageConfig> = {}): Synthesized {
   const key = JSON.stringify([stageName, overrides]);
   const cached = memo.get(key);
   if (cached) return cached;
-  const app = new App({ context: { ...cdkJson.context, env: stageName, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...cdkContext, env: stageName, 'aws:cdk:bundling-stacks': [] } });
   const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
     stageName,
-    config: { ...stages[stageName], ...overrides },
+    config: testConfig(stageName, overrides),
   });
   const synthesized = { app, stack, template: Template.fromStack(stack) };
   memo.set(key, synthesized);

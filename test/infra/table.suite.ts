@@ -33,10 +33,10 @@ describe.each(['dev', 'prod'] as const)('identity table (%s)', (stageName) => {
 });
 
 describe('identity table lifecycle per stage', () => {
-  it('keeps prod data: PITR, deletion protection, RETAIN', () => {
+  it('keeps prod data (PITR, deletion protection) yet lets a failed first create roll back: RetainExceptOnCreate', () => {
     const { template } = synth('prod');
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -54,5 +54,47 @@ describe('identity table lifecycle per stage', () => {
         DeletionProtectionEnabled: false,
       },
     });
+  });
+});
+
+describe('prod stateful resources', () => {
+  const { template } = synth('prod');
+  const stateful = ['AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'];
+
+  it.each(stateful)('%s: retained on delete and replacement, removed only when its first create fails', (type) => {
+    const resources = Object.entries(resourcesOf(template, type));
+    expect(resources.length).toBeGreaterThan(0);
+    for (const [id, resource] of resources) {
+      expect({ id, DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy }).toEqual({
+        id,
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+});
+
+describe('after a point-in-time restore (restoredTableName)', () => {
+  const { template } = synth('prod', { restoredTableName: 'natoma-sso-prod-restored-20261130' });
+
+  it('points every Lambda at the restored table and keeps the original in the template', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(Object.keys(resourcesOf(template, 'AWS::DynamoDB::Table'))).toEqual(['IdentityTableE9A3D52B']);
+    const tableNames = Object.values(resourcesOf(template, 'AWS::Lambda::Function'))
+      .map((fn) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.TABLE_NAME)
+      .filter((name) => name !== undefined);
+    expect(tableNames.length).toBeGreaterThanOrEqual(4);
+    for (const name of tableNames) expect(name).toBe('natoma-sso-prod-restored-20261130');
+  });
+
+  it('grants item access on the restored table and its gsi1, not on the original', () => {
+    const json = JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
+    expect(json).toContain('table/natoma-sso-prod-restored-20261130');
+    expect(json).toContain('table/natoma-sso-prod-restored-20261130/index/gsi1');
+    expect(json).not.toContain('IdentityTableE9A3D52B');
+  });
+
+  it('refuses a malformed table name', () => {
+    expect(() => synth('prod', { restoredTableName: 'no spaces allowed' })).toThrow(/restoredTableName "no spaces allowed" is not a DynamoDB table name/);
   });
 });
