@@ -1,4 +1,4 @@
-import { type AttributeDef, COMMON_ATTRIBUTES, ENTERPRISE_USER_ATTRIBUTES, GROUP_ATTRIBUTES, SCHEMA, USER_ATTRIBUTES } from './schema';
+import { type AttributeDef, COMMON_ATTRIBUTES, LIST_INLINE_MEMBERS, MAX_INLINE_MEMBERS, ENTERPRISE_USER_ATTRIBUTES, GROUP_ATTRIBUTES, SCHEMA, USER_ATTRIBUTES } from './schema';
 
 /** Limits declared to clients (and enforced by the server). */
 export const LIMITS = {
@@ -8,10 +8,12 @@ export const LIMITS = {
   maxResults: 200,
   maxOperations: 1000,
   /**
-   * Members returned inline on a Group (above: 400 tooMany unless excludedAttributes=members). With
-   * the group's own reads the request stays within readBudget items.
+   * Members returned inline on a Group; a larger group is answered without `members` (never an error).
+   * With the group's own reads a single-group request stays within readBudget items.
    */
-  maxInlineMembers: 990,
+  maxInlineMembers: MAX_INLINE_MEMBERS,
+  /** Members inlined over all the groups of one list page; the groups past it are listed without `members`. */
+  listInlineMembers: LIST_INLINE_MEMBERS,
   /** Non-indexed filters are evaluated over at most this many resources (above: 400 tooMany). */
   maxFilterScan: 990,
   /** Items one request may read from the table (deep startIndex walks excepted, see listing.ts). */

@@ -4,6 +4,10 @@
  * normalisation (canonical attribute names, Entra's string booleans).
  */
 
+/** Declared here (schema descriptions state them) and enforced through discovery's LIMITS. */
+export const MAX_INLINE_MEMBERS = 990;
+export const LIST_INLINE_MEMBERS = 4000;
+
 export const SCHEMA = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
   enterpriseUser: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
@@ -132,7 +136,7 @@ export const ENTERPRISE_USER_ATTRIBUTES: AttributeDef[] = [
 
 export const GROUP_ATTRIBUTES: AttributeDef[] = [
   attr('displayName', 'string', 'A human-readable name for the group.', { required: true }),
-  attr('members', 'complex', 'Members of the group (users). Returned inline on GET /Groups/{id} for groups of at most 990 members (larger groups answer 400 tooMany unless excludedAttributes=members); on lists only when asked for with attributes=members. Membership can always be tested with filter members[value eq "id"].', { multiValued: true }, [
+  attr('members', 'complex', `Members of the group (users). Returned inline for groups of at most ${MAX_INLINE_MEMBERS} members; a larger group is returned without members (a read never fails because of a group's size). On lists, groups get their members in page order while the page holds at most ${LIST_INLINE_MEMBERS} members in all; the others are listed without members. Membership can always be tested with the filter members[value eq "id"].`, { multiValued: true }, [
     attr('value', 'string', 'The id of the member.', { caseExact: true, mutability: 'immutable' }),
     attr('$ref', 'reference', 'The URI of the member.', { caseExact: true, mutability: 'immutable', referenceTypes: ['User'] }),
     attr('display', 'string', 'The displayName of the member.', { mutability: 'readOnly' }),
