@@ -2,8 +2,11 @@ import { type AttributeDef, COMMON_ATTRIBUTES, LIST_INLINE_MEMBERS, MAX_INLINE_M
 
 /** Limits declared to clients (and enforced by the server). */
 export const LIMITS = {
-  /** Largest request body accepted (413 above). */
-  maxPayloadSize: 1_048_576,
+  /**
+   * Largest request body accepted (413 above): 4 MiB. A Lambda request holds 6 MiB, and a body API
+   * Gateway passes base64-encoded (a JSON body sent without a content type) grows by a third.
+   */
+  maxPayloadSize: 4_194_304,
   /** `count` above this is lowered to it. */
   maxResults: 200,
   maxOperations: 1000,

@@ -188,6 +188,17 @@ export function subAttribute(def: AttributeDef | undefined, name: string): Attri
   return def?.subAttributes?.find((sub) => sub.name.toLowerCase() === name.toLowerCase());
 }
 
+/**
+ * Entra sends a single-valued complex attribute with a `value` sub-attribute (the enterprise `manager`) as
+ * its plain value, `"id"` or `[{"value":"id"}]`: both mean `{"value":"id"}`.
+ */
+export function complexFromShorthand(def: AttributeDef | undefined, value: unknown): unknown {
+  if (def?.type !== 'complex' || def.multiValued || !subAttribute(def, 'value')) return value;
+  if (typeof value === 'string') return { value };
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'object' && value[0] !== null) return value[0];
+  return value;
+}
+
 export function extensionDefs(kind: ResourceKind, urn: string): Map<string, AttributeDef> | undefined {
   return EXTENSION_MAPS[kind].get(urn.toLowerCase());
 }
@@ -201,9 +212,11 @@ export function splitUrn(kind: ResourceKind, path: string): { urn?: string; rest
     if (lower === l) return { urn, rest: '' };
     if (lower.startsWith(l + ':')) return { urn, rest: path.slice(urn.length + 1) };
   }
-  // An unknown extension: the attribute is the last colon-separated segment before any filter.
+  // An unknown extension (`urn:…:acme:2.0:User`): the URN ends with the resource type's name; an attribute may follow.
   const bracket = path.indexOf('[');
   const head = bracket < 0 ? path : path.slice(0, bracket);
+  const typed = new RegExp(`^(urn:.+:${kind})(?::(.*))?$`, 'i').exec(head);
+  if (typed) return { urn: typed[1]!, rest: path.slice(typed[1]!.length + 1) };
   const colon = head.lastIndexOf(':');
   return { urn: path.slice(0, colon), rest: path.slice(colon + 1) };
 }
