@@ -150,9 +150,9 @@ describe('SCIM protocol through the handler', () => {
   });
 
   describe('errors', () => {
-    it('answers 413 above the declared maxPayloadSize (4 MiB)', async () => {
+    it('answers 413 above the declared maxPayloadSize (1 MiB)', async () => {
       const declared = (await scim.get('/ServiceProviderConfig')).body.bulk.maxPayloadSize as number;
-      expect(declared).toBe(4_194_304);
+      expect(declared).toBe(1_048_576);
       const res = await call(world, 'POST', `/scim/v2/${tenantId}/Users`, { token, rawBody: JSON.stringify({ userName: 'big', blob: 'x'.repeat(declared + 1) }) });
       expect(res.status).toBe(413);
       expect(res.body).toMatchObject({ status: '413' });
