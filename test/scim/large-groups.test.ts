@@ -79,6 +79,12 @@ describe('groups of every size', () => {
     expect(plain.body.members).toBeUndefined();
     const inline = [...groups].find(([, size]) => size === 990)![0];
     expect((await call(world, 'GET', `/scim/v2/${tenantId}/Groups/${inline}`, { token })).body.members).toHaveLength(990);
+    // /Schemas states the same bounds on Group.members.
+    const schema = (await call(world, 'GET', `/scim/v2/${tenantId}/Schemas/${GROUP_SCHEMA}`, { token })).body;
+    const described = schema.attributes.find((a: { name: string }) => a.name === 'members').description as string;
+    expect(described).toContain(`at most ${LIMITS.maxInlineMembers} members`);
+    expect(described).toContain(`at most ${LIMITS.listInlineMembers} members in all`);
+    expect(described).toMatch(/returned without members/);
     console.info(`group list page of ${sizes.length} groups: ${inlined} members inline, ${counts.itemsRead} items read`);
   });
 
