@@ -76,7 +76,7 @@ export function scimRoutes(surface: ScimSurface): Route[] {
   ];
 }
 
-/** Bearer token of this tenant (401/403), then the tenant's rate (429): who is asking, and how to name things. */
+/** Bearer token of this tenant (401), then the tenant's rate (429): who is asking, and how to name things. */
 async function authorise(surface: ScimSurface, request: RouteRequest): Promise<ScimContext> {
   const { tenant, tokenId } = await surface.auth.authenticate(request.params.tenantId ?? '', header(request.event, 'authorization'));
   const actor = `scim-token:${tokenId}`;
