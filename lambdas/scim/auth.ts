@@ -41,6 +41,7 @@ interface Entry {
 export class ScimAuthenticator {
   private readonly cache = new Map<TenantId, Entry>();
   private readonly lastTouch = new Map<string, number>();
+  private readonly loading = new Map<TenantId, Promise<Entry>>();
 
   constructor(
     private readonly deps: {
@@ -72,7 +73,16 @@ export class ScimAuthenticator {
     return { tenant: entry.tenant, tokenId };
   }
 
-  private async load(tenantId: TenantId, now: number): Promise<Entry> {
+  /** Concurrent loads of one tenant (the twin, a container's first burst) share one read. */
+  private load(tenantId: TenantId, now: number): Promise<Entry> {
+    const pending = this.loading.get(tenantId);
+    if (pending) return pending;
+    const loading = this.read(tenantId, now).finally(() => this.loading.delete(tenantId));
+    this.loading.set(tenantId, loading);
+    return loading;
+  }
+
+  private async read(tenantId: TenantId, now: number): Promise<Entry> {
     const tenant = await this.deps.tenants.get(tenantId);
     let secret: ScimTokenSecret | undefined;
     if (tenant?.scim.enabled) {

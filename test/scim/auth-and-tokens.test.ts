@@ -185,6 +185,11 @@ describe('SCIM authentication', () => {
     expect(world.secrets.reads - before).toBe(2);
     expect((await client(world, tenantId, token).get('/Users')).status).toBe(200);
     expect(world.secrets.reads - before).toBe(2);
+    // A burst arriving at once shares one reload.
+    world.clock.advance(2_000);
+    const statuses = await Promise.all(Array.from({ length: 10 }, () => client(world, tenantId, wrong).get('/Users').then((r) => r.status)));
+    expect(statuses.every((status) => status === 401)).toBe(true);
+    expect(world.secrets.reads - before).toBe(3);
   });
 
   it('answers 429 with Retry-After when a tenant exceeds its per-instance rate', async () => {
