@@ -4,14 +4,18 @@ import { matchScimToken, parseScimTokenSecret, scimTokenSecretName, type ScimTok
 import type { SecretStore } from '../core/secrets';
 import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/ports';
 import type { Tenant } from '../core/tenancy/tenant';
-import { ForbiddenError, UnauthorizedError } from '../core/errors';
+import { UnauthorizedError } from '../core/errors';
 import { TENANT_ID_PATTERN } from '../core/ids';
 
 /** How long a container trusts what it read of a tenant (token hashes, enabled flag). */
 const DEFAULT_TOKEN_CACHE_TTL_MS = 30_000;
+/** An unknown token reloads the tenant's hashes at most this often (per tenant and container). */
+const RELOAD_ON_MISS_EVERY_MS = 2_000;
 /** lastUsedAt is recorded at most this often per token (and per container). */
 export const TOUCH_EVERY_SEC = 15 * 60;
 const MAX_CACHED_TENANTS = 10_000;
+/** One detail for every refusal, so nothing tells an unknown tenant, a disabled one and a wrong token apart. */
+const REFUSED = 'invalid token, or SCIM provisioning is not enabled for this tenant';
 
 export interface Authenticated {
   readonly tenant: Tenant;
@@ -20,19 +24,24 @@ export interface Authenticated {
 
 interface Entry {
   readonly tenant?: Tenant;
-  readonly secret: ScimTokenSecret;
-  readonly expiresAt: number;
+  /** Read only for a tenant with SCIM on: strangers never cost a Secrets Manager call. */
+  readonly secret?: ScimTokenSecret;
+  readonly loadedAt: number;
 }
 
 /**
  * Bearer-token check for `/scim/v2/{tenantId}`: the token must hash to one of that tenant's stored
- * hashes (constant-time comparison). A token of another tenant, an unknown tenant and a wrong token
- * get the same 401 (the error table adds the Bearer challenge), so nothing tells them apart. The secret and tenant are cached per container for
- * `ttlMs`: a revoked token, or a disabled tenant, keeps working at most that long on a warm container.
+ * hashes (constant-time comparison). The tenant is read first, from the table; the secret only when the
+ * tenant exists and has SCIM on. A wrong token, a token of another tenant, an unknown tenant and a
+ * tenant with SCIM off all get the same 401 (the error table adds the Bearer challenge). What was read
+ * is cached per container for `ttlMs`: a revoked token, or a disabled tenant, keeps working at most that
+ * long on a warm container. A token the cache does not know reloads it (at most every 2 s per tenant),
+ * so a token created a moment ago works at once (Okta's "Test API Credentials" right after generating it).
  */
 export class ScimAuthenticator {
   private readonly cache = new Map<TenantId, Entry>();
   private readonly lastTouch = new Map<string, number>();
+  private readonly loading = new Map<TenantId, Promise<Entry>>();
 
   constructor(
     private readonly deps: {
@@ -49,29 +58,42 @@ export class ScimAuthenticator {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
     if (!authorization) throw new UnauthorizedError('authentication required: send Authorization: Bearer <token>');
     if (!match) throw new UnauthorizedError('the Authorization header must be "Bearer <token>"');
-    if (!TENANT_ID_PATTERN.test(tenantIdText)) throw new UnauthorizedError('invalid token');
+    if (!TENANT_ID_PATTERN.test(tenantIdText)) throw new UnauthorizedError(REFUSED);
     const tenantId = tenantIdText as TenantId;
-    const entry = await this.load(tenantId);
-    const tokenId = matchScimToken(match[1]!, entry.secret);
-    if (!tokenId || !entry.tenant) throw new UnauthorizedError('invalid token');
-    // Only a caller holding a valid token of this tenant learns that provisioning is off.
-    if (!entry.tenant.scim.enabled) throw new ForbiddenError('SCIM provisioning is disabled for this tenant: enable it in Admin > SCIM');
+    const now = this.deps.clock.now().getTime();
+    let entry = this.cache.get(tenantId);
+    if (!entry || entry.loadedAt + (this.deps.ttlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS) <= now) entry = await this.load(tenantId, now);
+    let tokenId = matchOf(entry, match[1]!);
+    if (!tokenId && now - entry.loadedAt >= RELOAD_ON_MISS_EVERY_MS) {
+      entry = await this.load(tenantId, now);
+      tokenId = matchOf(entry, match[1]!);
+    }
+    if (!tokenId || !entry.tenant) throw new UnauthorizedError(REFUSED);
     await this.touch(tenantId, tokenId);
     return { tenant: entry.tenant, tokenId };
   }
 
-  private async load(tenantId: TenantId): Promise<Entry> {
-    const now = this.deps.clock.now().getTime();
-    const cached = this.cache.get(tenantId);
-    if (cached && cached.expiresAt > now) return cached;
-    const [tenant, raw] = await Promise.all([this.deps.tenants.get(tenantId), this.deps.secrets.get(scimTokenSecretName(this.deps.secretPrefix, tenantId))]);
-    let secret: ScimTokenSecret;
-    try {
-      secret = parseScimTokenSecret(raw);
-    } catch {
-      secret = { tokens: [] };
+  /** Concurrent loads of one tenant (the twin, a container's first burst) share one read. */
+  private load(tenantId: TenantId, now: number): Promise<Entry> {
+    const pending = this.loading.get(tenantId);
+    if (pending) return pending;
+    const loading = this.read(tenantId, now).finally(() => this.loading.delete(tenantId));
+    this.loading.set(tenantId, loading);
+    return loading;
+  }
+
+  private async read(tenantId: TenantId, now: number): Promise<Entry> {
+    const tenant = await this.deps.tenants.get(tenantId);
+    let secret: ScimTokenSecret | undefined;
+    if (tenant?.scim.enabled) {
+      const raw = await this.deps.secrets.get(scimTokenSecretName(this.deps.secretPrefix, tenantId));
+      try {
+        secret = parseScimTokenSecret(raw);
+      } catch {
+        secret = { tokens: [] };
+      }
     }
-    const entry: Entry = { tenant, secret, expiresAt: now + (this.deps.ttlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS) };
+    const entry: Entry = { ...(tenant ? { tenant } : {}), ...(secret ? { secret } : {}), loadedAt: now };
     if (this.cache.size >= MAX_CACHED_TENANTS) this.cache.clear();
     this.cache.set(tenantId, entry);
     return entry;
@@ -92,3 +114,6 @@ export class ScimAuthenticator {
     }
   }
 }
+
+/** The id of the stored token `token` hashes to, when the tenant has SCIM on. */
+const matchOf = (entry: Entry, token: string): string | undefined => (entry.tenant?.scim.enabled && entry.secret ? matchScimToken(token, entry.secret) : undefined);

@@ -1,5 +1,5 @@
 import type { AttrPath, CompValue, Filter } from './filter';
-import { type AttributeDef, type ResourceKind, resolveAttribute, subAttribute } from './schema';
+import { type AttributeDef, type ResourceKind, isExtensionUrn, resolveAttribute, subAttribute } from './schema';
 import { invalidFilter } from './scim-error';
 
 export type Json = Record<string, unknown>;
@@ -52,9 +52,16 @@ function leaf(resource: Json, kind: ResourceKind, path: AttrPath, parent?: Attri
   return { values, def: resolved.def };
 }
 
+/** What `pr` looks at: the values themselves, so a complex attribute (`name pr`, `addresses pr`) counts when it holds anything. */
+function presentValues(resource: Json, kind: ResourceKind, path: AttrPath, parent?: AttributeDef): unknown[] {
+  if (parent || path.sub !== undefined) return leaf(resource, kind, path, parent).values;
+  const container = containerOf(resource, kind, path);
+  return container ? flat([getCi(container, path.attr)]) : [];
+}
+
 const flat = (values: unknown[]): unknown[] => values.flatMap((value) => (Array.isArray(value) ? value : [value])).filter((value) => value !== undefined && value !== null);
 
-const present = (value: unknown): boolean => !(value === '' || (Array.isArray(value) && value.length === 0) || (isObject(value) && Object.keys(value).length === 0));
+const present = (value: unknown): boolean => !(value === '' || (Array.isArray(value) && value.length === 0) || (isObject(value) && !Object.values(value).some((v) => v !== null && v !== undefined && present(v))));
 
 type Kind = 'string' | 'number' | 'boolean' | 'dateTime' | 'binary';
 function typeOf(def: AttributeDef | undefined, value: unknown): Kind {
@@ -146,7 +153,7 @@ export function matches(filter: Filter, resource: Json, kind: ResourceKind, pare
       return elements.some((element) => isObject(element) && matches(filter.filter, element, kind, def ?? { name: filter.path.attr, type: 'complex', multiValued: true, description: '', required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none' }));
     }
     case 'pr':
-      return leaf(resource, kind, filter.path, parent).values.some(present);
+      return presentValues(resource, kind, filter.path, parent).some(present);
     default: {
       const { values, def } = leaf(resource, kind, filter.path, parent);
       if (filter.value === null) {
@@ -159,4 +166,42 @@ export function matches(filter: Filter, resource: Json, kind: ResourceKind, pare
       return values.some((value) => compareOne(filter.op, value, filter.value, def));
     }
   }
+}
+
+/**
+ * 400 invalidFilter for an attribute no schema defines (RFC 7644 §3.4.2.2 allows either that or no match):
+ * a typo such as `usrName eq "x"` must not look like "no such user", or a client creates a duplicate.
+ * Attributes under a URN the server does not define (a client's own extension, stored as sent) stay filterable.
+ */
+export function checkFilterAttributes(filter: Filter, kind: ResourceKind, parent?: AttributeDef): void {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      checkFilterAttributes(filter.left, kind, parent);
+      checkFilterAttributes(filter.right, kind, parent);
+      return;
+    case 'not':
+      checkFilterAttributes(filter.filter, kind, parent);
+      return;
+    case 'valuePath':
+      checkFilterAttributes(filter.filter, kind, checkPath(filter.path, kind));
+      return;
+    default:
+      if (parent) {
+        if (parent.subAttributes && !subAttribute(parent, filter.path.attr)) throw invalidFilter(`"${parent.name}" has no sub-attribute "${filter.path.attr}"`);
+        return;
+      }
+      checkPath(filter.path, kind);
+  }
+}
+
+function checkPath(path: AttrPath, kind: ResourceKind): AttributeDef | undefined {
+  const resolved = resolveAttribute(kind, path.attr, path.urn);
+  if (resolved.extension && !isExtensionUrn(kind, resolved.extension)) return undefined;
+  if (!resolved.def) {
+    if (!resolved.extension && path.attr.toLowerCase() === 'schemas') return undefined;
+    throw invalidFilter(`no ${kind} attribute is named "${path.attr}"${resolved.extension ? ` in ${resolved.extension}` : ''}`);
+  }
+  if (path.sub !== undefined && resolved.def.subAttributes && !subAttribute(resolved.def, path.sub)) throw invalidFilter(`"${resolved.def.name}" has no sub-attribute "${path.sub}"`);
+  return resolved.def;
 }

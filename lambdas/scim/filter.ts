@@ -157,15 +157,26 @@ class Parser {
       this.next();
       const filter = this.parseOr(depth + 1);
       this.expect(']');
-      return { op: 'valuePath', path, filter };
+      const after = this.peek();
+      if (after?.kind !== 'word' || !after.text.startsWith('.')) return { op: 'valuePath', path, filter };
+      // Entra: `emails[type eq "work"].value eq "x"` is `emails[type eq "work" and value eq "x"]`.
+      this.next();
+      const sub = parseAttrPath(after.text.slice(1), this.fail);
+      if (sub.sub !== undefined) throw this.fail(`"${after.text}": one sub-attribute may follow a value filter`);
+      return { op: 'valuePath', path, filter: { op: 'and', left: filter, right: this.comparison(sub, after.text.slice(1)) } };
     }
+    return this.comparison(path, token.text);
+  }
+
+  /** `op value` (or `pr`) after an attribute path. */
+  private comparison(path: AttrPath, text: string): Filter {
     const operator = this.next();
-    if (operator?.kind !== 'word') throw this.fail(`expected an operator after "${token.text}"`);
+    if (operator?.kind !== 'word') throw this.fail(`expected an operator after "${text}"`);
     const op = operator.text.toLowerCase();
     if (op === 'pr') return { op: 'pr', path };
     if (!COMPARE_OPS.has(op)) throw this.fail(`unknown operator "${operator.text}" (expected eq, ne, co, sw, ew, gt, ge, lt, le or pr)`);
     const value = this.next();
-    if (!value) throw this.fail(`expected a value after "${token.text} ${operator.text}"`);
+    if (!value) throw this.fail(`expected a value after "${text} ${operator.text}"`);
     return { op: op as CompareOp, path, value: this.literal(value) };
   }
 

@@ -10,7 +10,7 @@ import { emptyPlan, planMembers, replacementPlan, type MemberPlan, type Membersh
 import { applyPatch, parsePatchRequest } from './patch';
 import { parseProjection, project, wants, type Projection } from './projection';
 import { etagOf, groupFieldsFromScim, groupToScim, type GroupFields } from './resources';
-import { invalidValue, tooMany } from './scim-error';
+import { invalidValue } from './scim-error';
 import type { SearchableResource } from './search';
 import { checkIfMatch, versionedWrite } from './versioned-write';
 
@@ -33,7 +33,7 @@ export class ScimGroups implements SearchableResource<Group> {
   async create(ctx: ScimContext, body: unknown, query: ListQuery): Promise<ScimResponse> {
     if (!isObject(body)) throw invalidValue('the body must be a Group object');
     const fields = groupFieldsFromScim(body);
-    const memberIds = await this.deps.memberships.requireUsers(ctx.tenantId, fields.members ?? []);
+    const { known: memberIds, unknown } = await this.deps.memberships.knownUsers(ctx.tenantId, fields.members ?? []);
     const now = this.deps.clock.now().toISOString();
     let group: Group = { tenantId: ctx.tenantId, id: asGroupId(newResourceId()), displayName: fields.displayName, ...(fields.externalId !== undefined ? { externalId: fields.externalId } : {}), profile: fields.profile, memberCount: 0, createdAt: now, updatedAt: now, version: 1 };
     await this.deps.groups.create(group);
@@ -42,6 +42,7 @@ export class ScimGroups implements SearchableResource<Group> {
       group = (await this.deps.groups.get(ctx.tenantId, group.id)) ?? group;
     }
     await this.record(ctx, 'group.created', group.id, `Group ${group.displayName} created with ${memberIds.length} member(s)`);
+    await this.recordIgnored(ctx, group.id, unknown);
     const projection = parseProjection('Group', query.attributes, query.excludedAttributes);
     const members = memberIds.length <= LIMITS.maxInlineMembers && wants('Group', projection, 'members', true) ? memberIds.map((value) => ({ value })) : undefined;
     return resourceResponse(201, project('Group', groupToScim(group, ctx.links, members), projection), group.version);
@@ -98,7 +99,6 @@ export class ScimGroups implements SearchableResource<Group> {
       const computed = compute(current);
       const fields = computed.fields;
       plan = computed.plan;
-      await this.deps.memberships.requireUsers(ctx.tenantId, plan.adds);
       const before = { displayName: current.displayName, externalId: current.externalId, profile: current.profile };
       if (sameJson(before, { displayName: fields.displayName, externalId: fields.externalId, profile: fields.profile })) break;
       const { externalId: _previous, ...rest } = current;
@@ -109,15 +109,19 @@ export class ScimGroups implements SearchableResource<Group> {
       current = updated;
       break;
     }
-    const { added, removed } = await this.deps.memberships.apply(current, plan);
+    const { added, removed, ignored } = await this.deps.memberships.apply(current, plan);
+    await this.recordIgnored(ctx, id, ignored);
     if (added > 0) await this.record(ctx, 'group.members.added', id, `${added} member(s) added to ${current.displayName}`);
     if (removed > 0) await this.record(ctx, 'group.members.removed', id, `${removed} member(s) removed from ${current.displayName}`);
     const latest = added > 0 || removed > 0 ? ((await this.deps.groups.get(ctx.tenantId, current.id)) ?? current) : current;
     if (!respondWithBody) return { status: 204, headers: { etag: etagOf(latest.version) } };
     const projection = parseProjection('Group', query.attributes, query.excludedAttributes);
-    // The write is done: a group past the inline cap is answered without members rather than with an error.
-    if (latest.memberCount > LIMITS.maxInlineMembers) return resourceResponse(200, project('Group', groupToScim(latest, ctx.links), projection), latest.version);
     return resourceResponse(200, await this.render(ctx, latest, projection, true), latest.version);
+  }
+
+  /** Member ids that are not users of the tenant are skipped, not refused: the write goes on, the log says so. */
+  private async recordIgnored(ctx: ScimContext, groupId: string, ignored: number): Promise<void> {
+    if (ignored > 0) await this.record(ctx, 'group.members.ignored', groupId, `${ignored} member id(s) ignored: not users of this tenant`);
   }
 
   private record(ctx: ScimContext, type: string, groupId: string, summary: string): Promise<void> {
@@ -128,21 +132,26 @@ export class ScimGroups implements SearchableResource<Group> {
     return found('Group', id, await this.deps.groups.get(tenantId, asGroupId(id)));
   }
 
-  private async render(ctx: ScimContext, group: Group, projection: Projection, membersByDefault: boolean): Promise<Json> {
-    const members = wants('Group', projection, 'members', membersByDefault) ? await this.deps.memberships.inline(group) : undefined;
+  private async render(ctx: ScimContext, group: Group, projection: Projection, withMembers: boolean): Promise<Json> {
+    const members = withMembers && wants('Group', projection, 'members', true) ? await this.deps.memberships.inline(group) : undefined;
     return project('Group', groupToScim(group, ctx.links, members), projection);
   }
 
-  /** Members come on lists only when asked for, within one response's read budget. */
+  /**
+   * Lists carry members by default (RFC 7643 `returned: default`) at a bounded cost: in page order, a group
+   * gets its members inline while the page's total stays within LIMITS.listInlineMembers; groups past
+   * LIMITS.maxInlineMembers or past the page's budget are answered without `members`. Pages stay full,
+   * because Okta's import advances `startIndex` by `count`.
+   */
   async renderList(ctx: ScimContext, groups: Group[], projection: Projection): Promise<Json[]> {
-    if (wants('Group', projection, 'members', false)) {
-      const total = groups.reduce((sum, g) => sum + g.memberCount, 0);
-      // The page itself, the count, and per group its re-read and its members.
-      if (total + 2 * groups.length + 2 > LIMITS.readBudget) {
-        throw tooMany(`these ${groups.length} groups have ${total} members in all, more than one response returns: lower count or leave members out (excludedAttributes=members)`);
-      }
-    }
-    return Promise.all(groups.map((group) => this.render(ctx, group, projection, false)));
+    const withMembers = wants('Group', projection, 'members', true);
+    let budget = LIMITS.listInlineMembers;
+    const inline = groups.map((group) => {
+      if (!withMembers || group.memberCount > LIMITS.maxInlineMembers || group.memberCount > budget) return false;
+      budget -= group.memberCount;
+      return true;
+    });
+    return Promise.all(groups.map((group, i) => this.render(ctx, group, projection, inline[i]!)));
   }
 
   async findIndexed(tenantId: TenantId, attr: string, value: string): Promise<Group[] | undefined> {

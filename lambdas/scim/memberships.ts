@@ -5,10 +5,13 @@ import { LIMITS } from './discovery';
 import type { Filter, PatchPath } from './filter';
 import type { PatchOpName } from './patch';
 import { memberIdsOf, type MemberRef } from './resources';
-import { invalidFilter, invalidValue, tooMany } from './scim-error';
+import { invalidFilter, invalidValue } from './scim-error';
 
 const MAX_MEMBER_REFS_IN_FILTER = 10;
 const MEMBER_PAGE = 1000;
+/** A full push checks tens of thousands of ids: BatchGets of 100, eight in flight (reads only, nothing to conflict). */
+const USER_CHECK_BATCH = 100;
+const USER_CHECK_CONCURRENCY = 8;
 
 /** The net membership change of a write: additions, removals, or a full replacement by `adds`. */
 export interface MemberPlan {
@@ -98,47 +101,55 @@ export function membershipRefs(attr: 'groups' | 'members', filter: Filter): stri
 export class Memberships {
   constructor(private readonly deps: { readonly users: UserRepository; readonly groups: GroupRepository }) {}
 
-  /** The ids that are users of this tenant, or 400 naming the first few that are not. */
-  async requireUsers(tenantId: TenantId, ids: Iterable<string>): Promise<UserId[]> {
+  /** Of `ids`, those that are users of this tenant (one BatchGet per 100, a few at a time), and how many are not. */
+  async knownUsers(tenantId: TenantId, ids: Iterable<string>): Promise<{ known: UserId[]; unknown: number }> {
     const unique = [...new Set(ids)].map(asUserId);
-    if (unique.length === 0) return [];
-    const found = new Set((await this.deps.users.getMany(tenantId, unique)).map((u) => u.id));
-    const missing = unique.filter((id) => !found.has(id));
-    if (missing.length > 0) throw invalidValue(`members must be users of this tenant; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
-    return unique;
+    if (unique.length === 0) return { known: [], unknown: 0 };
+    const found = new Set<UserId>();
+    for (let i = 0; i < unique.length; i += USER_CHECK_BATCH * USER_CHECK_CONCURRENCY) {
+      const wave = Array.from({ length: USER_CHECK_CONCURRENCY }, (_, j) => unique.slice(i + j * USER_CHECK_BATCH, i + (j + 1) * USER_CHECK_BATCH)).filter((part) => part.length > 0);
+      for (const users of await Promise.all(wave.map((part) => this.deps.users.getMany(tenantId, part)))) users.forEach((u) => found.add(u.id));
+    }
+    const known = unique.filter((id) => found.has(id));
+    return { known, unknown: unique.length - known.length };
   }
 
-  /** Members inline, or 400 tooMany past LIMITS.maxInlineMembers. */
-  async inline(group: Group): Promise<MemberRef[]> {
-    if (group.memberCount > LIMITS.maxInlineMembers) {
-      throw tooMany(
-        `group ${group.id} has ${group.memberCount} members, more than the ${LIMITS.maxInlineMembers} returned inline: ask with excludedAttributes=members, and test a membership with filter=id eq "${group.id}" and members[value eq "<user id>"]`,
-      );
-    }
+  /**
+   * Members inline, or undefined (the answer omits `members`, as AWS IAM Identity Center does) past
+   * LIMITS.maxInlineMembers: a read of a group never fails because of its size.
+   */
+  async inline(group: Group): Promise<MemberRef[] | undefined> {
+    if (group.memberCount > LIMITS.maxInlineMembers) return undefined;
     if (group.memberCount === 0) return [];
     const page = await this.deps.groups.listMembers(group.tenantId, group.id, { limit: LIMITS.maxInlineMembers });
     return page.items.map((value) => ({ value }));
   }
 
-  /** Writes a plan. A replacement needs the current membership: the one group write that costs in proportion to the group. */
-  async apply(group: Group, plan: MemberPlan): Promise<{ added: number; removed: number }> {
+  /**
+   * Writes a plan. Ids that are not users of the tenant are skipped (counted in `ignored`), so a client's
+   * stale member never blocks its later pushes. A replacement reads the current membership first, in pages
+   * of 1,000: the one group write that costs in proportion to the group; only ids not yet members are checked.
+   */
+  async apply(group: Group, plan: MemberPlan): Promise<{ added: number; removed: number; ignored: number }> {
     let removes = [...plan.removes];
+    let adds = [...plan.adds];
     if (plan.replaceAll) {
-      const current: string[] = [];
+      const current = new Set<string>();
       let cursor: string | undefined;
       if (group.memberCount > 0) {
         do {
           const page = await this.deps.groups.listMembers(group.tenantId, group.id, { limit: MEMBER_PAGE, ...(cursor ? { cursor } : {}) });
-          current.push(...page.items);
+          page.items.forEach((member) => current.add(member));
           cursor = page.cursor;
         } while (cursor);
       }
-      removes = current.filter((member) => !plan.adds.has(member));
+      removes = [...current].filter((member) => !plan.adds.has(member));
+      adds = adds.filter((member) => !current.has(member));
     }
-    const adds = [...plan.adds].map(asUserId);
+    const { known, unknown } = await this.knownUsers(group.tenantId, adds);
     const removed = removes.length > 0 ? await this.deps.groups.removeMembers(group.tenantId, group.id, removes.map(asUserId)) : 0;
-    const added = adds.length > 0 ? await this.deps.groups.addMembers(group.tenantId, group.id, adds) : 0;
-    return { added, removed };
+    const added = known.length > 0 ? await this.deps.groups.addMembers(group.tenantId, group.id, known) : 0;
+    return { added, removed, ignored: unknown };
   }
 
   /** Which of `userIds` belong to the group, asked in batches of 100. */

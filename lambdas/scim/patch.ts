@@ -1,6 +1,6 @@
 import { type Filter, type PatchPath, parsePatchPath } from './filter';
 import { getCi, isObject, matches, type Json } from './filter-eval';
-import { type AttributeDef, type ResourceKind, SCHEMA, resolveAttribute, splitUrn, subAttribute } from './schema';
+import { type AttributeDef, type ResourceKind, SCHEMA, complexFromShorthand, resolveAttribute, splitUrn, subAttribute } from './schema';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget, tooMany } from './scim-error';
 
 /** RFC 7644 §3.5.2. Entra writes ops capitalised ("Replace"): ops compare case-insensitively. */
@@ -130,6 +130,7 @@ function applyAt(kind: ResourceKind, doc: Json, op: PatchOpName, path: PatchPath
 
   const key = keyIn(container, name);
   const def = resolved.def;
+  if (path.sub === undefined && !path.filter) value = complexFromShorthand(def, value);
   const multiValued = def?.multiValued ?? Array.isArray(container[key]);
 
   if (path.filter) {

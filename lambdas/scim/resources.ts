@@ -1,7 +1,7 @@
 import type { Group } from '../core/identity/group';
 import type { Email, PersonName, User } from '../core/identity/user';
 import { getCi, isObject, type Json } from './filter-eval';
-import { type AttributeDef, CORE_SCHEMA, EXTENSIONS, type ResourceKind, SCHEMA, extensionDefs, resolveAttribute, subAttribute } from './schema';
+import { type AttributeDef, CORE_SCHEMA, EXTENSIONS, type ResourceKind, SCHEMA, complexFromShorthand, extensionDefs, resolveAttribute, subAttribute } from './schema';
 import { invalidValue } from './scim-error';
 
 export const etagOf = (version: number): string => `W/"${version}"`;
@@ -26,7 +26,8 @@ function coerce(value: unknown, def: AttributeDef | undefined): unknown {
   return coerceSingle(value, def);
 }
 
-function coerceSingle(value: unknown, def: AttributeDef): unknown {
+function coerceSingle(input: unknown, def: AttributeDef): unknown {
+  const value = complexFromShorthand(def, input);
   // Entra sends booleans as "True"/"False".
   if (def.type === 'boolean' && typeof value === 'string') {
     const lower = value.toLowerCase();

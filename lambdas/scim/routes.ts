@@ -53,7 +53,7 @@ export function scimRoutes(surface: ScimSurface): Route[] {
     on('GET', path, (request, ctx) => surface.search.list(endpoints, ctx, listQuery(request))),
     on('POST', path, (request, ctx) => endpoints.create(ctx, resourceBody(request), listQuery(request))),
     on('POST', `${path}/.search`, (request, ctx) => surface.search.list(endpoints, ctx, searchQuery(resourceBody(request)))),
-    on('GET', `${path}/{id}`, (request, ctx) => endpoints.get(ctx, request.params.id!, listQuery(request))),
+    on('GET', `${path}/{id}`, async (request, ctx) => notModified(request, await endpoints.get(ctx, request.params.id!, listQuery(request)))),
     on('PUT', `${path}/{id}`, (request, ctx) => endpoints.replace(ctx, request.params.id!, resourceBody(request), ifMatch(request), listQuery(request))),
     on('PATCH', `${path}/{id}`, (request, ctx) => endpoints.patch(ctx, request.params.id!, resourceBody(request), ifMatch(request), listQuery(request))),
     on('DELETE', `${path}/{id}`, (request, ctx) => endpoints.delete(ctx, request.params.id!, ifMatch(request))),
@@ -77,7 +77,7 @@ export function scimRoutes(surface: ScimSurface): Route[] {
   ];
 }
 
-/** Bearer token of this tenant (401/403), then the tenant's rate (429): who is asking, and how to name things. */
+/** Bearer token of this tenant (401), then the tenant's rate (429): who is asking, and how to name things. */
 async function authorise(surface: ScimSurface, request: RouteRequest): Promise<ScimContext> {
   const { tenant, tokenId } = await surface.auth.authenticate(request.params.tenantId ?? '', header(request.event, 'authorization'));
   const actor = `scim-token:${tokenId}`;
@@ -126,6 +126,16 @@ function searchQuery(body: unknown): ListQuery {
 }
 
 const ifMatch = (request: RouteRequest): string | undefined => header(request.event, 'if-match');
+
+/** If-None-Match naming the current version (weak comparison, RFC 9110 §13.1.2) or `*`: 304 with the ETag, no body. */
+function notModified(request: RouteRequest, response: ScimResponse): ScimResponse {
+  const ifNoneMatch = header(request.event, 'if-none-match');
+  const etag = response.headers?.etag;
+  if (ifNoneMatch === undefined || etag === undefined || response.status !== 200) return response;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  const tags = ifNoneMatch.split(',').map(opaque);
+  return tags.includes('*') || tags.includes(opaque(etag)) ? { status: 304, headers: { etag } } : response;
+}
 
 function toHttp(response: ScimResponse): HttpResult {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...response.headers };

@@ -4,6 +4,10 @@
  * normalisation (canonical attribute names, Entra's string booleans).
  */
 
+/** Declared here (schema descriptions state them) and enforced through discovery's LIMITS. */
+export const MAX_INLINE_MEMBERS = 990;
+export const LIST_INLINE_MEMBERS = 4000;
+
 export const SCHEMA = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
   enterpriseUser: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
@@ -132,7 +136,7 @@ export const ENTERPRISE_USER_ATTRIBUTES: AttributeDef[] = [
 
 export const GROUP_ATTRIBUTES: AttributeDef[] = [
   attr('displayName', 'string', 'A human-readable name for the group.', { required: true }),
-  attr('members', 'complex', 'Members of the group (users). Returned inline on GET /Groups/{id} for groups of at most 990 members (larger groups answer 400 tooMany unless excludedAttributes=members); on lists only when asked for with attributes=members. Membership can always be tested with filter members[value eq "id"].', { multiValued: true }, [
+  attr('members', 'complex', `Members of the group (users). Returned inline for groups of at most ${MAX_INLINE_MEMBERS} members; a larger group is returned without members (a read never fails because of a group's size). On lists, groups get their members in page order while the page holds at most ${LIST_INLINE_MEMBERS} members in all; the others are listed without members. Membership can always be tested with the filter members[value eq "id"].`, { multiValued: true }, [
     attr('value', 'string', 'The id of the member.', { caseExact: true, mutability: 'immutable' }),
     attr('$ref', 'reference', 'The URI of the member.', { caseExact: true, mutability: 'immutable', referenceTypes: ['User'] }),
     attr('display', 'string', 'The displayName of the member.', { mutability: 'readOnly' }),
@@ -184,6 +188,17 @@ export function subAttribute(def: AttributeDef | undefined, name: string): Attri
   return def?.subAttributes?.find((sub) => sub.name.toLowerCase() === name.toLowerCase());
 }
 
+/**
+ * Entra sends a single-valued complex attribute with a `value` sub-attribute (the enterprise `manager`) as
+ * its plain value, `"id"` or `[{"value":"id"}]`: both mean `{"value":"id"}`.
+ */
+export function complexFromShorthand(def: AttributeDef | undefined, value: unknown): unknown {
+  if (def?.type !== 'complex' || def.multiValued || !subAttribute(def, 'value')) return value;
+  if (typeof value === 'string') return { value };
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'object' && value[0] !== null) return value[0];
+  return value;
+}
+
 export function extensionDefs(kind: ResourceKind, urn: string): Map<string, AttributeDef> | undefined {
   return EXTENSION_MAPS[kind].get(urn.toLowerCase());
 }
@@ -197,9 +212,11 @@ export function splitUrn(kind: ResourceKind, path: string): { urn?: string; rest
     if (lower === l) return { urn, rest: '' };
     if (lower.startsWith(l + ':')) return { urn, rest: path.slice(urn.length + 1) };
   }
-  // An unknown extension: the attribute is the last colon-separated segment before any filter.
+  // An unknown extension (`urn:…:acme:2.0:User`): the URN ends with the resource type's name; an attribute may follow.
   const bracket = path.indexOf('[');
   const head = bracket < 0 ? path : path.slice(0, bracket);
+  const typed = new RegExp(`^(urn:.+:${kind})(?::(.*))?$`, 'i').exec(head);
+  if (typed) return { urn: typed[1]!, rest: path.slice(typed[1]!.length + 1) };
   const colon = head.lastIndexOf(':');
   return { urn: path.slice(0, colon), rest: path.slice(colon + 1) };
 }

@@ -6,7 +6,7 @@ import type { EphemeralStore } from '../core/sessions/ports';
 import type { ListQuery, ScimContext, ScimResponse } from './context';
 import { LIMITS } from './discovery';
 import { parseFilter, type Filter } from './filter';
-import { matches, type Json } from './filter-eval';
+import { checkFilterAttributes, matches, type Json } from './filter-eval';
 import { indexPage } from './listing';
 import { membershipRefs } from './memberships';
 import { parseProjection, type Projection } from './projection';
@@ -83,6 +83,7 @@ export class Search {
   /** Every match of a filter: through an index when one applies, else over the tenant's resources (bounded). */
   private async filtered<T extends { readonly id: string }>(resource: SearchableResource<T>, ctx: ScimContext, filter: Filter): Promise<T[]> {
     const facts = FILTERING[resource.kind];
+    checkFilterAttributes(filter, resource.kind);
     const refs = membershipRefs(facts.membershipAttribute, filter);
     let candidates = await indexed(resource, ctx.tenantId, filter);
     if (candidates === undefined) {

@@ -137,13 +137,59 @@ describe('SCIM authentication', () => {
     expect((await listScimTokens(world.tokenDeps, tenantId)).find((r) => r.tokenId === tokenId)!.lastUsedAt).toBe(first.lastUsedAt);
   });
 
-  it('answers 403 to a valid token when SCIM is disabled, once the cache expires', async () => {
+  it('answers a valid token with 401 once SCIM is disabled and the cache expires, like any stranger', async () => {
     const { tenantId, token } = await createTenant(world);
     await disableScim(world.tokenDeps, tenantId);
     world.clock.advance(31_000);
     const res = await client(world, tenantId, token).get('/Users');
-    expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ status: '403', detail: expect.stringMatching(/disabled/) });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ status: '401', detail: expect.stringMatching(/not enabled/) });
+    expect(res.body.detail).toBe((await call(world, 'GET', '/scim/v2/tzzzzzzzzzzzy/Users', { token })).body.detail);
+  });
+
+  it('never reads the secret store for an unknown tenant or a tenant with SCIM off, first lookup included', async () => {
+    const fresh = await createWorld();
+    try {
+      const off = await createTenant(fresh, { enable: false });
+      const on = await createTenant(fresh);
+      const strangers = Array.from({ length: 20 }, (_, i) => `tzz${String(i).padStart(10, '0')}`);
+      const before = fresh.secrets.reads;
+      for (const tenantId of strangers) expect((await call(fresh, 'GET', `/scim/v2/${tenantId}/Users`, { token: on.token })).status).toBe(401);
+      for (let i = 0; i < 5; i++) {
+        expect((await client(fresh, off.tenantId, off.token).get('/Users')).status).toBe(401);
+        fresh.clock.advance(3_000); // past the reload-on-miss pause: each miss may reload, from the table only
+      }
+      expect(fresh.secrets.reads - before).toBe(0);
+      // The tenant with SCIM on costs one secret read.
+      expect((await client(fresh, on.tenantId, on.token).get('/Users')).status).toBe(200);
+      expect(fresh.secrets.reads - before).toBe(1);
+    } finally {
+      await fresh.table.drop();
+    }
+  });
+
+  it('accepts a token created after the cache was filled at once, and reloads at most every 2 s for unknown tokens', async () => {
+    const { tenantId, token } = await createTenant(world);
+    expect((await client(world, tenantId, token).get('/Users')).status).toBe(200);
+    world.clock.advance(2_000);
+    const fresh = await createScimToken(world.tokenDeps, tenantId);
+    expect((await client(world, tenantId, fresh.token).get('/Users')).status).toBe(200);
+    // Wrong tokens in a burst: one reload, then none until 2 s have passed.
+    world.clock.advance(2_000);
+    const before = world.secrets.reads;
+    const wrong = `${SCIM_TOKEN_PREFIX}${'B'.repeat(43)}`;
+    for (let i = 0; i < 10; i++) expect((await client(world, tenantId, wrong).get('/Users')).status).toBe(401);
+    expect(world.secrets.reads - before).toBe(1);
+    world.clock.advance(2_000);
+    expect((await client(world, tenantId, wrong).get('/Users')).status).toBe(401);
+    expect(world.secrets.reads - before).toBe(2);
+    expect((await client(world, tenantId, token).get('/Users')).status).toBe(200);
+    expect(world.secrets.reads - before).toBe(2);
+    // A burst arriving at once shares one reload.
+    world.clock.advance(2_000);
+    const statuses = await Promise.all(Array.from({ length: 10 }, () => client(world, tenantId, wrong).get('/Users').then((r) => r.status)));
+    expect(statuses.every((status) => status === 401)).toBe(true);
+    expect(world.secrets.reads - before).toBe(3);
   });
 
   it('answers 429 with Retry-After when a tenant exceeds its per-instance rate', async () => {

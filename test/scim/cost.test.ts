@@ -129,9 +129,18 @@ describe('SCIM cost bounds', () => {
       expect(counts.total).toBe(1);
       expect(counts.itemsRead).toBe(1);
     }
-    // With members: a group past the inline cap answers 400 tooMany, never a truncated list.
+    // A plain GET (Okta's existence check) never fails: past the inline cap the group comes without members, in one read.
     const full = await measured('GET', `/Groups/${big}`);
-    expect(full.res.body).toMatchObject({ status: '400', scimType: 'tooMany' });
+    expect(full.res.status).toBe(200);
+    expect(full.res.body).toMatchObject({ id: big, displayName: 'Big' });
+    expect(full.res.body.members).toBeUndefined();
+    expect(full.counts.itemsRead).toBe(1);
+    // A plain list page (Okta's group import): full, the big group without members, the small one with its own.
+    const page = await measured('GET', '/Groups?startIndex=1&count=100');
+    expect(page.res.status).toBe(200);
+    const listed = new Map<string, { members?: unknown[] }>(page.res.body.Resources.map((g: { id: string }) => [g.id, g]));
+    expect(listed.get(big)!.members).toBeUndefined();
+    expect(listed.get(small)!.members).toEqual([]);
     // A membership test on the big group stays cheap.
     const check = await measured('GET', `/Groups?filter=${q(`id eq "${big}" and members[value eq "${filler[5]}"]`)}&excludedAttributes=members`);
     expect(check.res.body.totalResults).toBe(1);

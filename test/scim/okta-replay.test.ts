@@ -144,6 +144,9 @@ describe('Okta replay', () => {
 
     const user = await scim.get(`/Users/${members[0].value}`);
     expect(user.body.groups).toEqual([expect.objectContaining({ value: id, display: 'Eng' })]);
+    // Okta's group import: a plain page of groups carries the memberships (members are returned by default).
+    const imported = await scim.get('/Groups?startIndex=1&count=100');
+    expect(imported.body.Resources.find((g: { id: string }) => g.id === id).members).toEqual([expect.objectContaining({ value: members[0].value, type: 'User' })]);
 
     expect((await scim.delete(`/Groups/${id}`)).status).toBe(204);
     expect((await scim.get(`/Groups/${id}`)).status).toBe(404);

@@ -150,8 +150,10 @@ describe('SCIM protocol through the handler', () => {
   });
 
   describe('errors', () => {
-    it('answers 413 above 1 MB', async () => {
-      const res = await call(world, 'POST', `/scim/v2/${tenantId}/Users`, { token, rawBody: JSON.stringify({ userName: 'big', blob: 'x'.repeat(1_100_000) }) });
+    it('answers 413 above the declared maxPayloadSize (1 MiB)', async () => {
+      const declared = (await scim.get('/ServiceProviderConfig')).body.bulk.maxPayloadSize as number;
+      expect(declared).toBe(1_048_576);
+      const res = await call(world, 'POST', `/scim/v2/${tenantId}/Users`, { token, rawBody: JSON.stringify({ userName: 'big', blob: 'x'.repeat(declared + 1) }) });
       expect(res.status).toBe(413);
       expect(res.body).toMatchObject({ status: '413' });
     });
@@ -168,11 +170,21 @@ describe('SCIM protocol through the handler', () => {
       expect((await scim.post('/Users', { schemas: [USER_SCHEMA], name: { givenName: 'x' } })).body).toMatchObject({ status: '400', scimType: 'invalidValue' });
       expect((await scim.patch(`/Users/${ids.ann}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'id', value: 'x' }] })).body).toMatchObject({ status: '400', scimType: 'mutability' });
     });
-    it('answers 400 invalidValue when adding a member that is not a user, and adds nobody', async () => {
-      const g = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Strict' });
+    it('skips a member id that is not a user, adds the others, and later pushes to the group still work', async () => {
+      const g = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Lenient', members: [{ value: 'not-a-user' }] });
+      expect(g.status).toBe(201);
+      expect(g.body.members).toEqual([]);
       const res = await scim.patch(`/Groups/${g.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: ids.ann }, { value: 'not-a-user' }] }] });
-      expect(res.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
-      expect((await scim.get(`/Groups/${g.body.id}`)).body.members).toEqual([]);
+      expect(res.status).toBe(204);
+      expect((await scim.get(`/Groups/${g.body.id}`)).body.members.map((m: { value: string }) => m.value)).toEqual([ids.ann]);
+      // Okta's full push names the stale id again, with a real user: both pushes succeed.
+      const full = await scim.patch(`/Groups/${g.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'members', value: [{ value: ids.bob }, { value: 'not-a-user' }] }] });
+      expect(full.status).toBe(204);
+      const after = await scim.get(`/Groups/${g.body.id}`);
+      expect(after.body.members.map((m: { value: string }) => m.value)).toEqual([ids.bob]);
+      const put = await scim.put(`/Groups/${g.body.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Lenient', members: [{ value: 'not-a-user' }, { value: ids.ann }] });
+      expect(put.status).toBe(200);
+      expect(put.body.members.map((m: { value: string }) => m.value)).toEqual([ids.ann]);
     });
     it('answers /Me with 501 and unknown endpoints with 404, both in the error schema', async () => {
       expect((await scim.get('/Me')).body).toMatchObject({ status: '501' });
