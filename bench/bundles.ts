@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { consoleAssetDefines } from '../lambdas/admin/console/browser/build';
 
 export interface BundleFigures {
   readonly surface: string;
@@ -34,6 +35,8 @@ export async function benchBundles(): Promise<BundleFigures[]> {
         logLevel: 'silent',
         // The nodejs22.x runtime provides AWS SDK v3; the stack leaves it out of the bundle too.
         external: ['@aws-sdk/*'],
+        // As the stack bundles it: the admin Lambda carries the console's compiled script and stylesheet.
+        ...(surface === 'admin' ? { define: consoleAssetDefines() } : {}),
       });
       const inputs = Object.keys(result.metafile.inputs);
       const forbiddenPackages = surface === 'scim' ? XML_PACKAGES.filter((pkg) => inputs.some((input) => input.includes(`node_modules/${pkg}`))) : [];
