@@ -77,6 +77,8 @@ function typeOf(def: AttributeDef | undefined, value: unknown): Kind {
   return 'string';
 }
 
+const ORDERING_OPS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
+
 function compareOne(op: string, actual: unknown, expected: CompValue, def: AttributeDef | undefined): boolean {
   const kind = typeOf(def, actual);
   if (kind === 'boolean') {
@@ -89,16 +91,9 @@ function compareOne(op: string, actual: unknown, expected: CompValue, def: Attri
   if (kind === 'number') {
     const a = Number(actual);
     const e = Number(expected);
+    if (!ORDERING_OPS.has(op)) throw invalidFilter(`operator "${op}" does not apply to the number attribute ${def?.name ?? ''}`.trim());
     if (Number.isNaN(a) || Number.isNaN(e)) return op === 'ne';
-    switch (op) {
-      case 'eq': return a === e;
-      case 'ne': return a !== e;
-      case 'gt': return a > e;
-      case 'ge': return a >= e;
-      case 'lt': return a < e;
-      case 'le': return a <= e;
-      default: throw invalidFilter(`operator "${op}" does not apply to the number attribute ${def?.name ?? ''}`.trim());
-    }
+    return numeric(op, a, e);
   }
   if (typeof expected !== 'string') {
     if (op === 'ne') return true;
@@ -106,7 +101,7 @@ function compareOne(op: string, actual: unknown, expected: CompValue, def: Attri
     throw invalidFilter(`operator "${op}" needs a string value for ${def?.name ?? 'this attribute'}`);
   }
   if (kind === 'binary' && !['eq', 'ne', 'pr'].includes(op)) throw invalidFilter(`operator "${op}" does not apply to binary attributes`);
-  if (kind === 'dateTime' && ['eq', 'ne', 'gt', 'ge', 'lt', 'le'].includes(op)) {
+  if (kind === 'dateTime' && ORDERING_OPS.has(op)) {
     const a = Date.parse(String(actual));
     const e = Date.parse(expected);
     if (Number.isNaN(e)) throw invalidFilter(`"${expected}" is not a dateTime`);
