@@ -147,7 +147,7 @@ describe('operator API', () => {
     const broken = { get: async () => Promise.reject(new Error('socket hang up: secret detail')) } as unknown as TenantRepository;
     const lines: string[] = [];
     const failing = adminPipeline(surface(table, new Logger({}, 'info', (l) => lines.push(l)), broken));
-    const result = await failing(event('GET', '/operator/tenants/tabc'));
+    const result = await failing(event('GET', '/operator/tenants/tabcdefghjkmn'));
     expect(result.statusCode).toBe(500);
     const body = bodyOf(result);
     expect(body.error.code).toBe('internal');
