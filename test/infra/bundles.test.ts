@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { lambdaBundling, lambdaEntry, lambdaSources } from '../../lib/constructs/app-function';
+import { httpEvent } from '../support/http-event';
 
 const run = promisify(execFile);
 const outDir = new URL('../../test-results/bundles/', import.meta.url);
@@ -56,21 +57,7 @@ describe('Lambda bundles (esbuild ESM, as deployed)', () => {
   }, 120_000);
 
   it('answers GET /health from the bundled SAML handler', async () => {
-    const event = {
-      version: '2.0',
-      routeKey: 'GET /health',
-      rawPath: '/health',
-      rawQueryString: '',
-      headers: { host: 'api.example.com' },
-      isBase64Encoded: false,
-      requestContext: {
-        http: { method: 'GET', path: '/health', sourceIp: '192.0.2.1', protocol: 'HTTP/1.1', userAgent: 'test' },
-        domainName: 'api.example.com',
-        requestId: 'bundle-smoke-1',
-        routeKey: 'GET /health',
-        stage: '$default',
-      },
-    };
+    const event = httpEvent('GET', '/health', { host: 'api.example.com', routeKey: 'GET /health' });
     const out = await bundleAndLoad('saml', `const r = await m.handler(${JSON.stringify(event)}, {}); console.log(JSON.stringify(r));`);
     const result = JSON.parse(out.split('\n').pop()!) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
