@@ -25,6 +25,11 @@ export interface OktaBenchOptions {
   readonly pushRounds?: number;
   readonly replicationLagMs?: number;
   readonly containers?: number;
+  /**
+   * OKTA_BENCH_FIDELITY=friendly runs the same steps on the friendly twin (one container, no lag, no
+   * timeout): how long each step takes without the faithful mode's limits and bookkeeping. @default 'aws'
+   */
+  readonly fidelity?: 'aws' | 'friendly';
 }
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -65,6 +70,7 @@ export async function benchOktaLifecycle(endpoint: string, options: OktaBenchOpt
   const pushRounds = options.pushRounds ?? 5;
   const lagMs = options.replicationLagMs ?? 1000;
   const containers = options.containers ?? 3;
+  const fidelity = options.fidelity ?? (process.env.OKTA_BENCH_FIDELITY === 'friendly' ? 'friendly' : 'aws');
 
   const tableName = `bench-okta-${randomUUID()}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-okta-'));
@@ -80,7 +86,7 @@ export async function benchOktaLifecycle(endpoint: string, options: OktaBenchOpt
     logSink: (line) => {
       if (!line.startsWith('{"level":"info"')) handlerErrors.push(line.slice(0, 300));
     },
-    fidelity: { mode: 'aws', replicationLagMs: lagMs, containers },
+    fidelity: fidelity === 'aws' ? { mode: 'aws', replicationLagMs: lagMs, containers } : 'friendly',
     wrapDb: (db: DynamoDBDocumentClient) => (counting = countingClient(db)).db,
   });
   const seedDb = createDocumentClient({ endpoint });
@@ -244,7 +250,7 @@ export async function benchOktaLifecycle(endpoint: string, options: OktaBenchOpt
     const table = rows.map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.step.padEnd(58)} ${String(r.status).padStart(3)} ${String(r.ms).padStart(9)} ms ${String(r.itemsRead).padStart(7)} items read`);
     process.stderr.write(['okta lifecycle (step, status, wall ms, DynamoDB items read):', ...table, ''].join('\n'));
     return {
-      twin: { fidelity: 'aws', replicationLagMs: lagMs, containers, dynamo: 'bench DynamoDB Local', tenant: 'paid plan, SCIM on, token: operator API over HTTP' },
+      twin: { fidelity, ...(fidelity === 'aws' ? { replicationLagMs: lagMs, containers } : { containers: 1 }), dynamo: 'bench DynamoDB Local', tenant: 'paid plan, SCIM on, token: operator API over HTTP' },
       itemsReadCountedBy: 'countingClient around the twin\'s document client (startTwin wrapDb), outside the replication-lag wrapper: items DynamoDB returned to the handlers; readUnits from ReturnConsumedCapacity',
       steps: rows,
       checks: {
