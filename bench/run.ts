@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { benchBundles } from './bundles';
 import { benchConsole } from './console';
+import { benchOktaLifecycle } from './okta-lifecycle';
 import { benchSaml } from './saml';
 import { benchScim } from './scim';
 import { benchStorage } from './storage';
@@ -18,6 +19,8 @@ const sections: Record<string, Section> = {
   saml: (endpoint) => benchSaml(endpoint),
   console: (endpoint) => benchConsole(endpoint),
   bundles: () => benchBundles(),
+  // Okta's lifecycle over HTTP on the faithful twin; OKTA_BENCH_MEMBERS sizes its large group.
+  okta: (endpoint) => benchOktaLifecycle(endpoint),
 };
 
 async function main(): Promise<void> {

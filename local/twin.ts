@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb/client';
 import { ensureTable } from '../lambdas/adapters/dynamodb/ensure-table';
 import { createDynamoAdapters } from '../lambdas/adapters/dynamodb/index';
@@ -64,6 +65,11 @@ export interface TwinOptions {
    * limits (local/faithful/). @default - TWIN_FIDELITY, else 'friendly'
    */
   readonly fidelity?: FidelityOption;
+  /**
+   * Wraps the DynamoDB client every surface uses, outermost (after the faithful mode's lag), e.g. to
+   * count what requests read (bench/okta-lifecycle.ts). @default - the client as composed
+   */
+  readonly wrapDb?: (db: DynamoDBDocumentClient) => DynamoDBDocumentClient;
 }
 
 export interface RunningTwin {
@@ -264,7 +270,8 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     const faithful = faithfulTwin(options.fidelity);
     if (faithful) sink(JSON.stringify({ level: 'info', service: 'twin', message: faithful.summary }));
     const rawDb = createDocumentClient({ endpoint: dynamoEndpoint });
-    const db = faithful ? faithful.wrapClient(rawDb) : rawDb;
+    const composedDb = faithful ? faithful.wrapClient(rawDb) : rawDb;
+    const db = options.wrapDb ? options.wrapDb(composedDb) : composedDb;
     const surface = faithful ? faithful.surface : (_name: string, compose: () => Surface) => compose();
     await ensureTable(db, tableName);
     const adapters = createDynamoAdapters({ db, tableName });

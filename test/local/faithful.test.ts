@@ -9,6 +9,7 @@ import { faithfulTwin } from '../../local/faithful/index';
 import { invokeWithinLimits, LAMBDA_MAX_PAYLOAD_BYTES, type DeployedSurface } from '../../local/faithful/lambda-limits';
 import { OPERATOR_KEY_HEADER } from '../../local/operator-key';
 import { startTwin, type RunningTwin } from '../../local/twin';
+import { countingClient, type CountingClient } from '../support/counting-client';
 import { httpEvent } from '../support/http-event';
 
 const API: DeployedSurface = { lambdaTimeoutMs: 29_000, frontedBy: 'http-api' };
@@ -122,6 +123,7 @@ describe('the faithful twin’s containers', () => {
 describe('startTwin with fidelity aws', { timeout: 120_000 }, () => {
   let twin: RunningTwin;
   const logs: string[] = [];
+  let counting: CountingClient | undefined;
 
   beforeAll(async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'natoma-faithful-'));
@@ -134,6 +136,7 @@ describe('startTwin with fidelity aws', { timeout: 120_000 }, () => {
       logLevel: 'error',
       logSink: (line) => logs.push(line),
       fidelity: { mode: 'aws', containers: 3, replicationLagMs: 1000 },
+      wrapDb: (db) => (counting = countingClient(db)).db,
     });
   }, 120_000);
   afterAll(async () => {
@@ -151,6 +154,18 @@ describe('startTwin with fidelity aws', { timeout: 120_000 }, () => {
     // Three reads at once, each in its own container, all within the replication lag.
     const shown = await Promise.all([1, 2, 3].map(() => fetch(`${twin.adminUrl}/operator/tenants/${tenantId}`, { headers: operator })));
     expect(shown.map((response) => response.status)).toEqual([200, 200, 200]);
+  });
+
+  it("gives wrapDb the client every surface reads through, so a bench can count a request's reads", async () => {
+    const operator = { [OPERATOR_KEY_HEADER]: twin.operatorKey, 'content-type': 'application/json' };
+    const created = await fetch(`${twin.adminUrl}/operator/tenants`, { method: 'POST', headers: operator, body: JSON.stringify({ name: 'Counted', domains: ['counted.example'] }) });
+    const { tenantId } = (await created.json()) as { tenantId: string };
+
+    const { result, counts } = await counting!.measure(() => fetch(`${twin.adminUrl}/operator/tenants/${tenantId}`, { headers: operator }));
+
+    expect(result.status).toBe(200);
+    expect(counts.itemsRead).toBeGreaterThanOrEqual(1);
+    expect(counts.scanned).toBe(false);
   });
 
   it('answers 413 as API Gateway does for a SCIM request over 6 MB', async () => {
