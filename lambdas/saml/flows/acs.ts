@@ -3,6 +3,7 @@ import { spUrls } from '../../core/tenancy/urls';
 import type { Logger } from '../../http/logger';
 import { decodeSamlResponse, guardResponse, type GuardedResponse } from '../response-guard';
 import { SamlLoginError } from '../saml-errors';
+import { decryptionKeysOf } from '../sp-credentials';
 import { finishIdpInitiated } from './idp-initiated';
 import { finishSpInitiated } from './sp-initiated';
 import { failedTestFromRefusal, finishTest } from './test-saml';
@@ -33,7 +34,7 @@ async function dispatch(deps: SignInDeps, tenantId: TenantId, samlResponse: stri
   const keyring = await deps.keyring.get();
   let guarded: GuardedResponse;
   try {
-    guarded = await guardResponse(xml, [keyring.current.privateKeyPem, ...(keyring.next ? [keyring.next.privateKeyPem] : [])]);
+    guarded = await guardResponse(xml, decryptionKeysOf(keyring));
   } catch (error) {
     const test = error instanceof SamlLoginError ? await failedTestFromRefusal(deps, tenantId, xml, error) : undefined;
     if (test) return test;
