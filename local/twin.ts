@@ -64,6 +64,11 @@ export interface TwinOptions {
    * limits (local/faithful/). @default - TWIN_FIDELITY, else 'friendly'
    */
   readonly fidelity?: FidelityOption;
+  /**
+   * Keep the handlers' CloudWatch EMF metric lines (lambdas/http/metrics.ts) in the log.
+   * @default false - only CloudWatch reads them; locally they would double every request's output
+   */
+  readonly metrics?: boolean;
 }
 
 export interface RunningTwin {
@@ -177,6 +182,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   // While the demo is set up, its two dozen requests would bury the banner: only warnings and errors pass.
   let settingUpDemo = false;
   const sink = (line: string) => {
+    if (!options.metrics && line.startsWith('{"_aws"')) return;
     if (settingUpDemo && /^\{"level":"(debug|info)"/.test(line)) return;
     baseSink(line);
   };

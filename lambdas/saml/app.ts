@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../core/clock';
 import type { SecretStore } from '../core/secrets';
 import type { SignInWriter } from '../core/sessions/ports';
 import { createLogger, type Logger } from '../http/logger';
+import { requestCount } from '../http/metrics';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
 import { SAML_MAX_BODY_BYTES, samlErrorAnswer } from './error-table';
@@ -48,6 +49,7 @@ export function createSamlHandler(deps: SamlHandlerDeps, extraRoutes: readonly R
     answerError: samlErrorAnswer,
     maxBodyBytes: SAML_MAX_BODY_BYTES,
     https: deps.runtimeMode !== 'local',
+    requestMetrics: (request) => [requestCount('saml', request.status)],
   });
 }
 

@@ -3,6 +3,7 @@ import { spUrls } from '../../core/tenancy/urls';
 import type { Logger } from '../../http/logger';
 import { decodeSamlResponse, guardResponse, type GuardedResponse } from '../response-guard';
 import { SamlLoginError } from '../saml-errors';
+import { recordAcsOutcome, recordRefusal } from '../sign-in-metrics';
 import { decryptionKeysOf } from '../sp-credentials';
 import { finishIdpInitiated } from './idp-initiated';
 import { finishSpInitiated } from './sp-initiated';
@@ -16,10 +17,13 @@ import { parseStoredRequest, recordFailure, requestKey, type AcsOutcome, type Si
  */
 export async function consumeResponse(deps: SignInDeps, tenantId: TenantId, samlResponse: string | undefined, apiBaseUrl: string, correlationId: string, log: Logger): Promise<AcsOutcome> {
   try {
-    return await dispatch(deps, tenantId, samlResponse, apiBaseUrl, correlationId);
+    const outcome = await dispatch(deps, tenantId, samlResponse, apiBaseUrl, correlationId);
+    recordAcsOutcome(log, tenantId, outcome, correlationId);
+    return outcome;
   } catch (error) {
     if (error instanceof SamlLoginError) {
       log.warn('saml response refused', { tenantId, code: error.code });
+      recordRefusal(log, tenantId, error.code, correlationId);
       await recordFailure(deps, tenantId, error, correlationId);
     }
     throw error;
