@@ -12,7 +12,9 @@ export interface CommandSpec {
   /** Groups of flags of which exactly one must be given. */
   readonly exactlyOne?: readonly (readonly string[])[];
   /** Calls the operator API; the value returned is what `--json` prints. */
-  run(call: OperatorCall, flags: FlagValues): Promise<Json>;
+  run?(call: OperatorCall, flags: FlagValues): Promise<Json>;
+  /** Instead of `run`: works without the operator API (sp-key works on the secret itself). */
+  runDirect?(flags: FlagValues, env: Record<string, string | undefined>): Promise<Json>;
   human(result: Json, flags: FlagValues): string;
 }
 
@@ -65,7 +67,7 @@ function tenantSummary(t: TenantJson): string {
   );
 }
 
-export const commands: CommandSpec[] = [
+export const operatorCommands: CommandSpec[] = [
   {
     words: ['tenant', 'create'],
     summary: 'create a tenant (trial unless --plan paid)',

@@ -2,7 +2,8 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, splitArgs, UsageError, type FlagSpec } from './cli-args';
-import { commands, operatorCall, type CommandSpec } from './cli-commands';
+import { operatorCall, operatorCommands, type CommandSpec } from './cli-commands';
+import { spKeyCommands } from './cli-sp-key';
 import { localTransport, OperatorRequestError, regionFromFunctionUrl, signedTransport, type OperatorTransport } from './operator-client';
 import { readOperatorKey } from './operator-key';
 import { quietNodeVersionWarning } from './quiet-warnings';
@@ -24,6 +25,7 @@ export interface CliIo {
 }
 
 const PROGRAM = 'npm run admin --';
+const commands: readonly CommandSpec[] = [...operatorCommands, ...spKeyCommands];
 
 const commandLine = (c: CommandSpec) =>
   [
@@ -64,6 +66,8 @@ function generalHelp(): string {
     '  --url U   a deployed stack (stack output AdminOperatorUrl), SigV4-signed with the usual',
     '            AWS credential chain; region from --region, AWS_REGION or the URL',
     '            (--admin-url U does the same; sso set-metadata needs it, its --url is the IdP metadata URL)',
+    '  sp-key    works on the SP key secret itself: $DATA_DIR/secrets for the twin, or with',
+    '            --secret-id (stack output SpCredentialSecretName) Secrets Manager, with your AWS credentials',
     '',
     'Every command accepts --json (one JSON document on stdout; use `npm run -s admin` to keep',
     "npm's own banner off stdout) and --help. Exit codes: 0 ok, 1 request failed, 2 bad flags.",
@@ -130,8 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const given = group.filter((name) => flags[name] !== undefined);
       if (given.length !== 1) throw new UsageError(given.length === 0 ? `give one of ${group.map((n) => `--${n}`).join(' or ')}` : `give only one of ${group.map((n) => `--${n}`).join(' or ')}`, usage);
     }
-    const transport = await transportFor(command, flags, io);
-    const result = await command.run(operatorCall(transport), flags);
+    const result = command.runDirect ? await command.runDirect(flags, io.env) : await command.run!(operatorCall(await transportFor(command, flags, io)), flags);
     io.stdout((flags.json ? JSON.stringify(result, null, 2) : command.human(result, flags)) + '\n');
     return 0;
   } catch (error) {

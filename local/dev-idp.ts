@@ -19,6 +19,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import * as samlify from 'samlify';
 import { bodyText, type HttpEvent, type HttpResult } from '../lambdas/http/request';
 import { generateSpCredential, type SpCredential } from '../lambdas/saml/sp-credentials';
+import { checkRedirectSignature, spSigningView, type RequestSignature } from './dev-idp-signed-requests';
 
 samlify.setSchemaValidator({ validate: async () => 'skipped' });
 
@@ -43,6 +44,12 @@ export interface DevIdpOptions {
    * grammar: Entity ID `${api}/saml/${tenantId}/metadata`, ACS `${api}/saml/${tenantId}/acs`.
    */
   readonly spLookup?: (tenantId: string) => Promise<DevIdpSp | undefined>;
+  /**
+   * Reads an SP's metadata (its Entity ID is its metadata URL) to check AuthnRequest signatures against
+   * the SP's published certificates, and to refuse unsigned requests when the SP says it signs them.
+   * @default - fetched from the Entity ID when it is on the IdP's own origin, and only for signed requests
+   */
+  readonly spMetadata?: (entityId: string) => Promise<string | undefined>;
 }
 
 export interface DevIdp {
@@ -60,6 +67,8 @@ interface DevIdpRequest {
   readonly method: string;
   readonly subPath: string;
   readonly query: URLSearchParams;
+  /** The query string as sent: a Redirect-binding signature covers its encoded bytes. */
+  readonly rawQuery: string;
   readonly form: () => Promise<URLSearchParams>;
 }
 
@@ -149,6 +158,26 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     nameIDFormat: ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'],
   });
   const metadata = idp.getMetadata();
+  // The same IdP, asking for signed AuthnRequests: a tenant that imports this URL gets wantAuthnRequestsSigned.
+  const signedRequestsMetadata = metadata.replace('WantAuthnRequestsSigned="false"', 'WantAuthnRequestsSigned="true"');
+  if (signedRequestsMetadata === metadata) throw new Error('the dev IdP metadata has no WantAuthnRequestsSigned attribute to turn on');
+  const ownOrigin = new URL(baseUrl).origin;
+  const readSpMetadata = async (entityId: string): Promise<string | undefined> => {
+    if (options.spMetadata) return options.spMetadata(entityId);
+    if (new URL(entityId).origin !== ownOrigin) return undefined;
+    const response = await fetch(entityId, { signal: AbortSignal.timeout(5_000) });
+    return response.ok ? response.text() : undefined;
+  };
+  const requestSignature = async (issuer: string, rawQuery: string): Promise<RequestSignature> => {
+    const signed = /(^|&)Signature=/.test(rawQuery);
+    if (!signed && !options.spMetadata) return { signed: false };
+    const spMetadataXml = await readSpMetadata(issuer).catch(() => undefined);
+    if (spMetadataXml === undefined) {
+      if (signed) throw new Error('the SP metadata could not be read, so the AuthnRequest signature cannot be checked');
+      return { signed: false };
+    }
+    return checkRedirectSignature(rawQuery, spSigningView(spMetadataXml));
+  };
   const pending = new Map<string, Pending>();
 
   const lookup = async (tenantId: string): Promise<DevIdpSp | undefined> => {
@@ -157,11 +186,12 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     return { entityId: `${api}/saml/${tenantId}/metadata`, acsUrl: `${api}/saml/${tenantId}/acs` };
   };
 
-  const form = (token: string, sp: DevIdpSp, heading: string): string => {
+  const form = (token: string, sp: DevIdpSp, heading: string, signature?: RequestSignature): string => {
     const email = sp.emailDomain ? `dev.user@${sp.emailDomain}` : '';
+    const signatureNote = signature?.signed ? `<p class="muted" data-request-signature>Signed AuthnRequest, verified with the SP certificate <code>${esc(signature.fingerprintSha256)}</code></p>` : '';
     return layout(
       heading,
-      `<h1>${esc(heading)}</h1><p class="muted">Signing in to <code>${esc(sp.entityId)}</code></p>
+      `<h1>${esc(heading)}</h1><p class="muted">Signing in to <code>${esc(sp.entityId)}</code></p>${signatureNote}
 <form method="post" action="${esc(baseUrl)}/sso/continue"><input type="hidden" name="token" value="${esc(token)}">
 <label for="email">Email</label><input id="email" name="email" type="email" required value="${esc(email)}">
 <label for="firstName">First name</label><input id="firstName" name="firstName" value="Dev">
@@ -198,6 +228,9 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       if (req.method === 'GET' && (path === '/metadata' || path === '/')) {
         return respond(200, metadata, 'application/samlmetadata+xml; charset=utf-8');
       }
+      if (req.method === 'GET' && path === '/metadata/signed-requests') {
+        return respond(200, signedRequestsMetadata, 'application/samlmetadata+xml; charset=utf-8');
+      }
       if (req.method === 'GET' && path === '/sso') {
         const encoded = url.searchParams.get('SAMLRequest');
         if (!encoded) return respond(400, layout('Bad request', '<h1>No SAMLRequest</h1><p>Start at the service provider.</p>'));
@@ -209,8 +242,9 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
         const tenantId = /\/saml\/([a-z0-9]+)\/metadata$/.exec(request.issuer)![1]!;
         const known = await lookup(tenantId);
         const sp: DevIdpSp = { ...derived, emailDomain: known?.emailDomain };
+        const signature = await requestSignature(request.issuer, req.rawQuery);
         const token = remember({ sp, inResponseTo: request.id, relayState: url.searchParams.get('RelayState') ?? undefined });
-        return respond(200, form(token, sp, 'Sign in to the development IdP'));
+        return respond(200, form(token, sp, 'Sign in to the development IdP', signature));
       }
       if (req.method === 'GET' && path === '/tile') {
         const tenantId = url.searchParams.get('tenant') ?? '';
@@ -243,7 +277,7 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
 
   async function handle(req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dev-idp.invalid');
-    const reply = await serve({ method: req.method ?? 'GET', subPath, query: url.searchParams, form: () => readForm(req) });
+    const reply = await serve({ method: req.method ?? 'GET', subPath, query: url.searchParams, rawQuery: url.search.slice(1), form: () => readForm(req) });
     res.writeHead(reply.status, headersOf(reply));
     res.end(reply.body);
   }
@@ -253,7 +287,7 @@ export async function createDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     const subPath = path.replace(/^\/_dev-idp/, '') || '/';
     const body = bodyText(event) ?? '';
     if (Buffer.byteLength(body) > MAX_BODY) return { statusCode: 413, headers: { 'content-type': 'text/plain' }, body: 'form too large' };
-    const reply = await serve({ method: event.requestContext.http.method.toUpperCase(), subPath, query: new URLSearchParams(event.rawQueryString ?? ''), form: async () => new URLSearchParams(body) });
+    const reply = await serve({ method: event.requestContext.http.method.toUpperCase(), subPath, query: new URLSearchParams(event.rawQueryString ?? ''), rawQuery: event.rawQueryString ?? '', form: async () => new URLSearchParams(body) });
     return { statusCode: reply.status, headers: headersOf(reply), body: reply.body };
   }
 

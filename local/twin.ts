@@ -70,6 +70,11 @@ export interface TwinOptions {
    * count what requests read (bench/okta-lifecycle.ts). @default - the client as composed
    */
   readonly wrapDb?: (db: DynamoDBDocumentClient) => DynamoDBDocumentClient;
+  /**
+   * Keep the handlers' CloudWatch EMF metric lines (lambdas/http/metrics.ts) in the log.
+   * @default false - only CloudWatch reads them; locally they would double every request's output
+   */
+  readonly metrics?: boolean;
 }
 
 export interface RunningTwin {
@@ -91,6 +96,11 @@ export interface RunningTwin {
 }
 
 export const SP_KEY_SECRET_NAME = 'natoma-sso/local/sp-credentials';
+/**
+ * The twin's SAML surface re-reads the SP keyring after 1 s (deployed: 5 min), so that an
+ * `sp-key rotate` step shows at once; the CLI spaces the steps by the same time.
+ */
+export const TWIN_SP_KEYRING_CACHE_MS = 1_000;
 export const SCIM_TOKEN_SECRET_PREFIX = 'natoma-sso/local/scim-tokens/';
 
 /** The IAM caller the twin injects once a request carried the operator key (what the IAM Function URL would add). */
@@ -178,6 +188,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   // While the demo is set up, its two dozen requests would bury the banner: only warnings and errors pass.
   let settingUpDemo = false;
   const sink = (line: string) => {
+    if (!options.metrics && line.startsWith('{"_aws"')) return;
     if (settingUpDemo && /^\{"level":"(debug|info)"/.test(line)) return;
     baseSink(line);
   };
@@ -260,6 +271,12 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
         const sp = `${publicBaseUrl}/saml/${tenant.id}`;
         return { entityId: `${sp}/metadata`, acsUrl: `${sp}/acs`, emailDomain: tenant.domains[0] };
       },
+      // Our SP metadata, read at the local port behind the public URL (a tunnel need not be reachable from here).
+      spMetadata: async (entityId) => {
+        if (!entityId.startsWith(`${publicBaseUrl}/saml/`)) return undefined;
+        const response = await fetch(`http://127.0.0.1:${apiPort}${entityId.slice(publicBaseUrl.length)}`, { signal: AbortSignal.timeout(5_000) });
+        return response.ok ? response.text() : undefined;
+      },
     });
     // allSettled: a failure of one must not leave another (a JVM) running unseen by stop().
     const [started, credential, idp] = await Promise.allSettled([startDynamo, ensureSpCredential(secrets, SP_KEY_SECRET_NAME), startDevIdp]);
@@ -289,7 +306,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     };
     admin = surface('admin', () => composeAdminHandler({ ...runtime, logger: loggerFor('admin') }));
     api = {
-      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml') })),
+      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml'), spKeyringCacheMs: TWIN_SP_KEYRING_CACHE_MS })),
       scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
       'dev-idp': (event) => idp.value.handleEvent(event),
     };

@@ -1,6 +1,7 @@
 import { createDynamoAdapters, type DocumentSender } from '../adapters/dynamodb/index';
 import { systemClock } from '../core/clock';
 import { createLogger } from '../http/logger';
+import { requestCount } from '../http/metrics';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
 import type { ConsoleConfig } from './console/compose';
@@ -22,6 +23,8 @@ export function adminPipeline(surface: AdminSurface, extraRoutes: readonly Route
     maxBodyBytes: ADMIN_MAX_BODY_BYTES,
     // Deployed Function URLs are https; the twin serves the console over http.
     https: surface.runtimeMode === 'deployed',
+    // The operator API and the console share this function: counted apart.
+    requestMetrics: (request) => [requestCount(request.path === '/operator' || request.path.startsWith('/operator/') ? 'operator' : 'console', request.status)],
   });
 }
 

@@ -1,3 +1,5 @@
+import type { EmfDocument, MetricsWriter } from './metrics';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -24,7 +26,7 @@ function redact(value: unknown, depth = 0): unknown {
  * Structured JSON logs, one line per entry, each with the request's correlation ID.
  * Callers pass facts, never raw requests: redaction is a second line of defence, not the first.
  */
-export class Logger {
+export class Logger implements MetricsWriter {
   constructor(
     private readonly context: Record<string, unknown> = {},
     private readonly level: LogLevel = 'info',
@@ -46,6 +48,14 @@ export class Logger {
   }
   error(message: string, fields?: Record<string, unknown>): void {
     this.write('error', message, fields);
+  }
+
+  /**
+   * A CloudWatch EMF line (metrics.ts), whatever the level: metrics are not diagnostics. Not redacted:
+   * the document holds only dimension values chosen in code, and redaction would cut its nesting.
+   */
+  metrics(document: EmfDocument): void {
+    this.sink(JSON.stringify(document));
   }
 
   private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {

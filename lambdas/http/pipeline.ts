@@ -3,6 +3,7 @@ import httpRouterHandler from '@middy/http-router';
 import type { Context } from 'aws-lambda';
 import { RequestError } from './errors';
 import type { Logger } from './logger';
+import type { RequestMetrics } from './metrics';
 import { bodyParser } from './middlewares/body';
 import { errorAnswers, type ErrorAnswer } from './middlewares/error-answers';
 import { requestScope, scopeOf } from './middlewares/request-scope';
@@ -22,6 +23,8 @@ export interface PipelineOptions {
   /** Deployed surfaces are reached over https (HSTS); the twin is not. */
   readonly https: boolean;
   readonly now?: () => number;
+  /** The surface's business metrics for a finished request (EMF lines, metrics.ts). @default - none */
+  readonly requestMetrics?: RequestMetrics;
 }
 
 /**
@@ -43,7 +46,7 @@ export function httpPipeline(options: PipelineOptions): HttpHandler {
     },
   });
   const handler = middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 })
-    .use(requestScope(options.logger, options.now))
+    .use(requestScope(options.logger, options.now, options.requestMetrics))
     .use(securityHeaders({ https: options.https }))
     .use(errorAnswers(options.answerError))
     .use(bodyParser({ maxBytes: options.maxBodyBytes }))

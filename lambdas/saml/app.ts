@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../core/clock';
 import type { SecretStore } from '../core/secrets';
 import type { SignInWriter } from '../core/sessions/ports';
 import { createLogger, type Logger } from '../http/logger';
+import { requestCount } from '../http/metrics';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
 import { SAML_MAX_BODY_BYTES, samlErrorAnswer } from './error-table';
@@ -27,6 +28,8 @@ export interface SamlHandlerDeps extends IdentityStores {
   readonly tenantCacheMs?: number;
   /** A sign-in's writes in one transaction (createDynamoAdapters provides it); step by step when absent. */
   readonly signIns?: SignInWriter;
+  /** How long the SP keyring read from the secret is reused (a rotation step reaches this container within it). @default SP_KEYRING_CACHE_MS (5 min) */
+  readonly spKeyringCacheMs?: number;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface SamlHandlerDeps extends IdentityStores {
  */
 export function createSamlHandler(deps: SamlHandlerDeps, extraRoutes: readonly Route[] = []): HttpHandler {
   const clock = deps.clock ?? systemClock;
-  const keyring = new SpKeyringProvider(deps.secrets, deps.spSecretName, clock);
+  const keyring = new SpKeyringProvider(deps.secrets, deps.spSecretName, clock, deps.spKeyringCacheMs);
   const tenantCache = new TenantCache(deps.tenants, deps.tenantCacheMs ?? TENANT_CACHE_MS);
   const adminConsoleUrl = deps.adminPublicUrl?.replace(/\/+$/, '');
   const flows = { ...deps, cachedTenants: tenantCache, keyring, clock, adminConsoleUrl };
@@ -46,6 +49,7 @@ export function createSamlHandler(deps: SamlHandlerDeps, extraRoutes: readonly R
     answerError: samlErrorAnswer,
     maxBodyBytes: SAML_MAX_BODY_BYTES,
     https: deps.runtimeMode !== 'local',
+    requestMetrics: (request) => [requestCount('saml', request.status)],
   });
 }
 
@@ -60,6 +64,7 @@ export interface SamlRuntime {
   readonly runtimeMode: 'local' | 'deployed';
   readonly clock?: Clock;
   readonly logger?: Logger;
+  readonly spKeyringCacheMs?: number;
 }
 
 /** The composition root of the SAML surface over one DynamoDB table. */

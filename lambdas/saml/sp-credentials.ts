@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X
 import type { Clock } from '../core/clock';
 import { systemClock } from '../core/clock';
 import type { SecretStore } from '../core/secrets';
+import { ROTATION_STEPS, type RotatingKeyring, type RotationStep } from '../core/sso/sp-key-rotation';
 import { bitString, boolean, explicit, nullValue, objectIdentifier, octetString, sequence, set, smallInteger, time, unsignedInteger, utf8String } from './der';
 
 /** The SP's key pair and self-signed certificate, PEM. */
@@ -10,11 +11,11 @@ export interface SpCredential {
   readonly certificatePem: string;
 }
 
-/** What the SP key secret holds: metadata publishes both certificates during a rollover, signing uses `current`. */
-export interface SpKeyring {
-  readonly current: SpCredential;
-  readonly next?: SpCredential;
-}
+/**
+ * What the SP key secret holds: metadata publishes every certificate of the ring, decryption tries every
+ * key, signing uses `current` (rotation stages: core/sso/sp-key-rotation.ts).
+ */
+export type SpKeyring = RotatingKeyring<SpCredential>;
 
 const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 const COMMON_NAME = '2.5.4.3';
@@ -90,7 +91,7 @@ export function parseSpKeyring(value: string): SpKeyring {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new Error('the SP key secret is not JSON: expected {"current":{"privateKeyPem","certificatePem"},"next"?:{...}}');
+    throw new Error('the SP key secret is not JSON: expected {"current":{"privateKeyPem","certificatePem"},"next"?:{...},"previous"?:{...}}');
   }
   const read = (entry: unknown, which: string): SpCredential => {
     const candidate = entry as Partial<SpCredential> | undefined;
@@ -102,10 +103,22 @@ export function parseSpKeyring(value: string): SpKeyring {
     if (!certificate.checkPrivateKey(key)) throw new Error(`the SP key secret's "${which}" private key does not match its certificate`);
     return { privateKeyPem: candidate.privateKeyPem, certificatePem: candidate.certificatePem };
   };
-  const record = parsed as { current?: unknown; next?: unknown };
+  const record = parsed as { current?: unknown; next?: unknown; previous?: unknown; lastStep?: { step?: unknown; at?: unknown } };
   const current = read(record.current, 'current');
-  return record.next === undefined || record.next === null ? { current } : { current, next: read(record.next, 'next') };
+  const optional = (which: 'next' | 'previous') => (record[which] === undefined || record[which] === null ? {} : { [which]: read(record[which], which) });
+  const step = record.lastStep;
+  const lastStep = step && ROTATION_STEPS.includes(step.step as RotationStep) && typeof step.at === 'string' ? { lastStep: { step: step.step as RotationStep, at: step.at } } : {};
+  return { current, ...optional('next'), ...optional('previous'), ...lastStep };
 }
+
+/** Every private key of the ring, current first: decryption tries each (an IdP may encrypt to any published certificate). */
+export const decryptionKeysOf = (keyring: SpKeyring): string[] => [keyring.current, keyring.next, keyring.previous].flatMap((credential) => (credential ? [credential.privateKeyPem] : []));
+
+/** Every certificate of the ring, current first, as SP metadata publishes them. */
+export const publishedCertificatesOf = (keyring: SpKeyring): string[] => [keyring.current, keyring.next, keyring.previous].flatMap((credential) => (credential ? [credential.certificatePem] : []));
+
+/** How long a SAML Lambda container keeps the keyring it read: a rotation step reaches every container within this time. */
+export const SP_KEYRING_CACHE_MS = 5 * 60_000;
 
 /** Reads the SP keyring from the SecretStore and keeps it for `ttlMs` (one Secrets Manager call per container every few minutes). */
 export class SpKeyringProvider {
@@ -116,7 +129,7 @@ export class SpKeyringProvider {
     private readonly secrets: SecretStore,
     private readonly secretName: string,
     private readonly clock: Clock = systemClock,
-    private readonly ttlMs = 5 * 60_000,
+    private readonly ttlMs = SP_KEYRING_CACHE_MS,
   ) {}
 
   async get(): Promise<SpKeyring> {

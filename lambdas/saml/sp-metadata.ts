@@ -1,5 +1,5 @@
 import type { SpKeyring } from './sp-credentials';
-import { certificateBody } from './sp-credentials';
+import { certificateBody, publishedCertificatesOf } from './sp-credentials';
 import type { SpUrls } from '../core/tenancy/urls';
 import { escapeXml } from '../adapters/xml/strict-xml';
 
@@ -7,11 +7,11 @@ const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 /**
  * SAML 2.0 SP metadata for one tenant: HTTP-POST ACS, emailAddress NameID, signed assertions wanted,
- * and every certificate of the keyring (current and next) for signing and for encryption, so that an
+ * and every certificate of the keyring (current, next, previous) for signing and for encryption, so that an
  * IdP that refreshes metadata keeps working across a key rollover.
  */
 export function buildSpMetadata(urls: Pick<SpUrls, 'spEntityId' | 'acsUrl'>, keyring: SpKeyring, options: { authnRequestsSigned: boolean }): string {
-  const certificates = [keyring.current, ...(keyring.next ? [keyring.next] : [])].map((credential) => certificateBody(credential.certificatePem));
+  const certificates = publishedCertificatesOf(keyring).map(certificateBody);
   const keyDescriptors = certificates
     .flatMap((certificate) =>
       (['signing', 'encryption'] as const).map(

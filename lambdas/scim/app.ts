@@ -12,6 +12,7 @@ import { SCIM_MAX_BODY_BYTES, scimErrorAnswer } from './error-table';
 import { ScimGroups } from './groups';
 import { Memberships } from './memberships';
 import { DEFAULT_RATE_LIMIT, TenantRateLimiter, type RateLimitOptions } from './rate-limit';
+import { scimRequestMetrics } from './metrics';
 import { scimRoutes } from './routes';
 import { Search } from './search';
 import { ScimUsers } from './users';
@@ -58,6 +59,7 @@ export function scimPipeline(deps: ScimHandlerDeps, extraRoutes: readonly Route[
     maxBodyBytes: SCIM_MAX_BODY_BYTES,
     // Deployed behind API Gateway (https); the twin passes its http:// base URL.
     https: !deps.publicBaseUrl?.startsWith('http://'),
+    requestMetrics: scimRequestMetrics,
   });
 }
 

@@ -1,11 +1,22 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { AlarmStatusWidget, Dashboard, GraphWidget, Metric, type IAlarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { AlarmStatusWidget, Dashboard, GraphWidget, MathExpression, Metric, type IAlarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
 const PERIOD = Duration.minutes(5);
+/** The Lambdas' EMF business metrics (lambdas/http/metrics.ts). */
+const BUSINESS_NAMESPACE = 'NatomaSso';
+
+/** Every series of `metricName` with exactly these dimensions (a SEARCH: dimension values are not known at synth). */
+const everySeries = (metricName: string, dimensions: string[], label: string) =>
+  new MathExpression({
+    expression: `SEARCH('{${BUSINESS_NAMESPACE},${dimensions.join(',')}} MetricName="${metricName}"', 'Sum', ${PERIOD.toSeconds()})`,
+    usingMetrics: {},
+    label,
+    period: PERIOD,
+  });
 
 export interface OperationsDashboardProps {
   readonly api: HttpApi;
@@ -19,7 +30,8 @@ export interface OperationsDashboardProps {
 
 /**
  * One CloudWatch dashboard per stage, `natoma-sso-<stack>`: alarm states first, then the API, each
- * Lambda, the table, and what the alarms count from logs. Where to look when an alarm fires.
+ * Lambda, the table, what the alarms count from logs, and the business metrics (sign-ins, SCIM
+ * operations, requests by surface). Where to look when an alarm fires.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -71,6 +83,13 @@ export class OperationsDashboard extends Construct {
         left: [new Metric({ namespace: 'AWS/Lambda', metricName: 'ConcurrentExecutions', period: Duration.minutes(1), statistic: 'Maximum' })],
         width: 8,
       }),
+    );
+    const signIns = (result: string) => new Metric({ namespace: BUSINESS_NAMESPACE, metricName: 'SignIns', dimensionsMap: { Result: result }, label: `sign-ins ${result}`, ...sum });
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Sign-ins by result', left: [signIns('succeeded'), signIns('refused')], width: 6 }),
+      new GraphWidget({ title: 'Sign-ins refused, by code', left: [everySeries('SignIns', ['Result', 'Code'], '')], width: 6 }),
+      new GraphWidget({ title: 'SCIM operations by resource, operation and status', left: [everySeries('ScimOperations', ['Resource', 'Operation', 'StatusClass'], '')], width: 6 }),
+      new GraphWidget({ title: 'Requests by surface and status class', left: [everySeries('Requests', ['Surface', 'StatusClass'], '')], width: 6 }),
     );
   }
 }

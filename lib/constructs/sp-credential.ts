@@ -26,12 +26,10 @@ export interface SpCredentialProps {
  * the custom resource's response. Until then the secret holds a random placeholder that CloudFormation
  * generates. Later deployments (Update) and stack deletion (Delete) leave an existing credential alone.
  *
- * Rotation without downtime (a `rotate` operator command, not built yet):
- * 1. write a new pair as `next`: SP metadata then publishes both certificates (signing and
- *    encryption), and decryption tries both keys;
- * 2. wait until every tenant's IdP has refreshed our metadata (or the admins re-imported it);
- * 3. promote: `current` := `next`, drop `next`. Signing switches to the new key.
- * Secrets Manager's scheduled rotation is not used: it would swap keys without step 2.
+ * Rotation without downtime: `npm run admin -- sp-key rotate --secret-id <name> --step generate|promote|retire`
+ * (rule: lambdas/core/sso/sp-key-rotation.ts; runbook: docs/operations.md). `next` is published beside
+ * `current`, then signs, while the old key stays as `previous` for decryption until retired.
+ * Secrets Manager's scheduled rotation is not used: it would swap keys without waiting for IdP admins.
  */
 export class SpCredential extends Construct {
   readonly secret: ISecret;

@@ -131,6 +131,9 @@ describe.each(['dev', 'prod'] as const)('alarms that foresee an outage (%s)', (s
     const body = JSON.stringify(Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'))[0]!.Properties?.DashboardBody);
     for (const title of ['Alarms', 'Public API requests and errors', 'Lambda errors and throttles', 'Counted from logs', 'Account Lambda concurrency']) expect(body).toContain(title);
     for (const metric of ['SamlResponsesRefused', 'MaintenanceRunsLeavingBacklog', 'ApiThrottledRequests']) expect(body).toContain(metric);
+    // The Lambdas' EMF business metrics (lambdas/http/metrics.ts), by the dimensions they are emitted with.
+    for (const title of ['Sign-ins by result', 'Sign-ins refused, by code', 'SCIM operations by resource, operation and status', 'Requests by surface and status class']) expect(body).toContain(title);
+    expect(body).toMatch(/\{NatomaSso,Result,Code\} MetricName=\\*"SignIns/);
     template.hasOutput('DashboardName', {});
   });
 });

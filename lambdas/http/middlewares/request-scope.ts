@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import { cookiesOf } from '../cookies';
 import type { Logger } from '../logger';
+import { emitMetrics, type RequestMetrics } from '../metrics';
 import { correlationIdOf, method, path, type HttpEvent, type HttpResult } from '../request';
 import type { ParsedBody } from '../routes';
 
@@ -27,14 +28,15 @@ export function scopeOf(context: unknown): RequestScope {
 
 /**
  * Correlation ID and logging: every request gets an ID (a well-formed inbound `x-correlation-id`, else the
- * platform's request ID), a child logger carrying it, and one access line when it ends (no query, no body).
+ * platform's request ID), a child logger carrying it, and one access line when it ends (no query, no body), and the surface's request metrics (EMF) if it counts any.
  */
-export function requestScope(logger: Logger, now: () => number = Date.now): MiddlewareObj<HttpEvent, HttpResult> {
+export function requestScope(logger: Logger, now: () => number = Date.now, metricsOf?: RequestMetrics): MiddlewareObj<HttpEvent, HttpResult> {
   const finish = (request: { context: unknown; response: HttpResult | null | undefined }): void => {
     const scope = (request.context as ScopedContext).scope;
     if (!scope) return;
     const status = request.response?.statusCode ?? 500;
     scope.log.debug('request', { method: scope.method, path: scope.path, status, ms: now() - scope.startedAt });
+    if (metricsOf) emitMetrics(logger, metricsOf({ method: scope.method, path: scope.path, status }), { correlationId: scope.correlationId });
   };
   return {
     name: 'requestScope',

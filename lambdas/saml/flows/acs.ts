@@ -3,6 +3,8 @@ import { spUrls } from '../../core/tenancy/urls';
 import type { Logger } from '../../http/logger';
 import { decodeSamlResponse, guardResponse, type GuardedResponse } from '../response-guard';
 import { SamlLoginError } from '../saml-errors';
+import { recordAcsOutcome, recordRefusal } from '../sign-in-metrics';
+import { decryptionKeysOf } from '../sp-credentials';
 import { finishIdpInitiated } from './idp-initiated';
 import { finishSpInitiated } from './sp-initiated';
 import { failedTestFromRefusal, finishTest } from './test-saml';
@@ -15,10 +17,13 @@ import { parseStoredRequest, recordFailure, requestKey, type AcsOutcome, type Si
  */
 export async function consumeResponse(deps: SignInDeps, tenantId: TenantId, samlResponse: string | undefined, apiBaseUrl: string, correlationId: string, log: Logger): Promise<AcsOutcome> {
   try {
-    return await dispatch(deps, tenantId, samlResponse, apiBaseUrl, correlationId);
+    const outcome = await dispatch(deps, tenantId, samlResponse, apiBaseUrl, correlationId);
+    recordAcsOutcome(log, tenantId, outcome, correlationId);
+    return outcome;
   } catch (error) {
     if (error instanceof SamlLoginError) {
       log.warn('saml response refused', { tenantId, code: error.code });
+      recordRefusal(log, tenantId, error.code, correlationId);
       await recordFailure(deps, tenantId, error, correlationId);
     }
     throw error;
@@ -33,7 +38,7 @@ async function dispatch(deps: SignInDeps, tenantId: TenantId, samlResponse: stri
   const keyring = await deps.keyring.get();
   let guarded: GuardedResponse;
   try {
-    guarded = await guardResponse(xml, [keyring.current.privateKeyPem, ...(keyring.next ? [keyring.next.privateKeyPem] : [])]);
+    guarded = await guardResponse(xml, decryptionKeysOf(keyring));
   } catch (error) {
     const test = error instanceof SamlLoginError ? await failedTestFromRefusal(deps, tenantId, xml, error) : undefined;
     if (test) return test;
