@@ -138,8 +138,8 @@ describe('log lines the alarms count', () => {
   const source = (path: string) => readFileSync(new URL(`../../lambdas/${path}`, import.meta.url), 'utf8');
 
   it('are still written by the Lambdas (a renamed message would silence an alarm)', () => {
-    expect(source('saml/handler.ts')).toContain(`'${countedLogLines.samlRefused}'`);
-    expect(source('maintenance/handler.ts')).toContain(`'${countedLogLines.purgeRun}'`);
-    expect(source('maintenance/handler.ts')).toContain('morePending');
+    expect(source('saml/flows/acs.ts')).toContain(`'${countedLogLines.samlRefused}'`);
+    expect(source('maintenance/run.ts')).toContain(`'${countedLogLines.purgeRun}'`);
+    expect(source('maintenance/run.ts')).toContain('morePending');
   });
 });
