@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableDefinition } from '../../lambdas/adapters/dynamodb/table-definition';
 
 /**
@@ -23,9 +23,9 @@ import { tableDefinition } from '../../lambdas/adapters/dynamodb/table-definitio
  * by another client than this wrapper (they are seen at once).
  *
  * How: after each successful Put/Update/Delete/TransactWrite/BatchWrite sent through the wrapper,
- * every key it touched is read back with a consistent GetItem and its (visibleAt, image) appended to
- * that key's history; the first write to a key also records the image before it. Entries whose
- * every version is visible are forgotten.
+ * every key it touched is read back with consistent reads (one GetItem, or BatchGetItems of 100 keys)
+ * and its (visibleAt, image) appended to that key's history; the first write to a key also records
+ * the image before it. Entries whose every version is visible are forgotten.
  */
 export interface ReplicationLagOptions {
   /** How long a write stays invisible to eventually consistent reads. @default 1000 */
@@ -100,9 +100,32 @@ export function withReplicationLag(client: DynamoDBDocumentClient, options: Repl
     return { pending, image: visible?.image };
   };
 
-  const consistentGet = async (table: string, key: Item): Promise<Item | undefined> => {
-    const result = (await raw(new GetCommand({ TableName: table, Key: { [PK]: key[PK], [SK]: key[SK] }, ConsistentRead: true }))) as { Item?: Item };
-    return result.Item;
+  /**
+   * Current images of keys (by keyOf), absent ones undefined: one GetItem, or BatchGetItems of 100,
+   * so a big write costs a few reads, not one per item.
+   */
+  const consistentGetMany = async (table: string, list: Item[]): Promise<Map<string, Item | undefined>> => {
+    const unique = [...new Map(list.map((key) => [keyOf(key), { [PK]: key[PK], [SK]: key[SK] }])).entries()];
+    const images = new Map<string, Item | undefined>(unique.map(([id]) => [id, undefined]));
+    if (unique.length === 1) {
+      const result = (await raw(new GetCommand({ TableName: table, Key: unique[0]![1], ConsistentRead: true }))) as { Item?: Item };
+      images.set(unique[0]![0], result.Item);
+      return images;
+    }
+    await Promise.all(
+      chunks(unique.map(([, key]) => key), 100).map(async (part) => {
+        let pending: Item[] | undefined = part;
+        while (pending && pending.length > 0) {
+          const result = (await raw(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }))) as {
+            Responses?: Record<string, Item[]>;
+            UnprocessedKeys?: Record<string, { Keys?: Item[] }>;
+          };
+          for (const item of result.Responses?.[table] ?? []) images.set(keyOf(item), item);
+          pending = result.UnprocessedKeys?.[table]?.Keys;
+        }
+      }),
+    );
+    return images;
   };
 
   /** Before a write: the first write to a key through us must remember what was there before it. */
@@ -110,13 +133,17 @@ export function withReplicationLag(client: DynamoDBDocumentClient, options: Repl
     const reads: Promise<void>[] = [];
     for (const [table, list] of touched) {
       const history = tableHistory(table);
+      const fresh = new Map<string, { key: Item; entry: History }>();
       for (const key of list) {
         const id = keyOf(key);
         if (history.has(id)) continue;
         const entry: History = [];
         history.set(id, entry);
-        reads.push(consistentGet(table, key).then((image) => void entry.unshift({ visibleAt: 0, image })));
+        fresh.set(id, { key, entry });
       }
+      if (fresh.size === 0) continue;
+      const read = consistentGetMany(table, [...fresh.values()].map(({ key }) => key));
+      reads.push(read.then((images) => fresh.forEach(({ entry }, id) => void entry.unshift({ visibleAt: 0, image: images.get(id) }))));
     }
     await Promise.all(reads);
   };
@@ -136,17 +163,16 @@ export function withReplicationLag(client: DynamoDBDocumentClient, options: Repl
     const reads: Promise<void>[] = [];
     for (const [table, list] of touched) {
       const history = tableHistory(table);
-      for (const key of list) {
-        const id = keyOf(key);
-        reads.push(
-          consistentGet(table, key).then((image) => {
+      reads.push(
+        consistentGetMany(table, list).then((images) => {
+          for (const [id, image] of images) {
             const entry = history.get(id) ?? [];
             const previous = entry.at(-1)?.visibleAt ?? 0;
             entry.push({ visibleAt: Math.max(previous, now() + lagMs + random() * jitterMs), image });
             history.set(id, entry);
-          }),
-        );
-      }
+          }
+        }),
+      );
     }
     await Promise.all(reads);
   };
@@ -374,4 +400,10 @@ function validationError(message: string): Error {
   const error = new Error(message);
   error.name = 'ValidationException';
   return error;
+}
+
+function chunks<T>(values: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < values.length; i += size) parts.push(values.slice(i, i + size));
+  return parts;
 }

@@ -113,6 +113,8 @@ describe('operator API', () => {
   });
 
   it('lists tenants page by page with a cursor', async () => {
+    // The tenant listing is a GSI (eventually consistent by design): an operator sees a new tenant within a second.
+    await table.settle();
     const seen = new Set<string>();
     let cursor: string | undefined;
     do {
@@ -147,6 +149,7 @@ describe('operator API', () => {
     const broken = { get: async () => Promise.reject(new Error('socket hang up: secret detail')) } as unknown as TenantRepository;
     const lines: string[] = [];
     const failing = adminPipeline(surface(table, new Logger({}, 'info', (l) => lines.push(l)), broken));
+    // A well-formed ID: an impossible one is refused with 404 before storage is asked.
     const result = await failing(event('GET', '/operator/tenants/tabcdefghjkmn'));
     expect(result.statusCode).toBe(500);
     const body = bodyOf(result);

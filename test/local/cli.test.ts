@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseFlags, UsageError, type FlagSpec } from '../../local/cli-args';
 import { startTwin, type RunningTwin } from '../../local/twin';
+import { settleTwin } from '../support/dynamo';
 
 const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
@@ -47,6 +48,8 @@ describe('operator CLI against an in-process twin', { timeout: 180_000 }, () => 
     expect(tenant.tenantId).toMatch(/^t[a-z0-9]{12}$/);
     expect(tenant.urls.spEntityId).toBe(`${twin.apiUrl}/saml/${tenant.tenantId}/metadata`);
 
+    // The tenant listing is a GSI (eventually consistent by design): a new tenant shows within a second.
+    await settleTwin();
     const listed = JSON.parse((await cli(['tenant', 'list', '--json'], env)).stdout);
     expect(listed.tenants.map((t: { tenantId: string }) => t.tenantId)).toContain(tenant.tenantId);
     // A twin started for a test has no demo tenant unless the test asks for one.
@@ -65,6 +68,7 @@ describe('operator CLI against an in-process twin', { timeout: 180_000 }, () => 
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^Created tenant Beta \(t[a-z0-9]{12}\)/);
     expect(created.stdout).toContain('plan:     paid');
+    await settleTwin(); // the tenant listing is a GSI, as above
     const listed = await cli(['tenant', 'list'], env);
     expect(listed.stdout).toMatch(/^TENANT\s+PLAN\s+SSO\s+SCIM\s+NAME\s+DOMAINS/);
     expect(listed.stdout).toContain('beta.example');

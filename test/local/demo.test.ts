@@ -9,6 +9,7 @@ import { demoMarkerPath, demoWanted, DemoSkippedError, ensureDemo } from '../../
 import { freePort } from '../../local/dynamodb-local';
 import { startTwin, type RunningTwin } from '../../local/twin';
 import { launchChromium } from '../support/browser';
+import { settleTwin } from '../support/dynamo';
 
 const ROOT = process.cwd();
 
@@ -215,6 +216,9 @@ describe('the demo on a twin whose DATA_DIR lost its marker', { timeout: 120_000
       body: JSON.stringify({ name: 'Acme Real', domains: ['acme.test'] }),
     });
     expect(created.status).toBe(201);
+    // A start that finds acme.test taken comes long after its owner was created, and the demo looks the
+    // owner up in the operator's tenant listing (a GSI, eventually consistent by design).
+    await settleTwin();
     const refused = ensureDemo(twin);
     await expect(refused).rejects.toBeInstanceOf(DemoSkippedError);
     await expect(refused).rejects.toThrow('the domain acme.test already belongs to tenant "Acme Real"');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamodb-local';
+import { settleTwin } from '../support/dynamo';
 
 const ROOT = process.cwd();
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -102,6 +103,8 @@ describe('npm start (the twin as a child process)', { timeout: 400_000 }, () => 
     const created = await cli(['tenant', 'create', '--name', 'Persisted', '--domain', 'persisted.example', '--json'], env);
     expect(created.stderr).toBe('');
     const tenantId = JSON.parse(created.stdout).tenantId as string;
+    // The tenant listing is a GSI (eventually consistent by design): a new tenant shows within a second.
+    await settleTwin();
     expect((await cli(['tenant', 'list'], env)).stdout).toContain(tenantId);
     expect(JSON.parse((await cli(['tenant', 'show', '--tenant', tenantId, '--json'], env)).stdout).name).toBe('Persisted');
     expect(JSON.parse((await cli(['tenant', 'upgrade', '--tenant', tenantId, '--json'], env)).stdout).plan).toBe('paid');

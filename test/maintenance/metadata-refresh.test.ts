@@ -59,6 +59,9 @@ describe('runMaintenance: IdP metadata refresh', { timeout: 60_000 }, () => {
     // Prepare: three tenants with active SSO, one without.
     const tenants = [await tenantWithActiveSso(), await tenantWithActiveSso(), await tenantWithActiveSso()];
     await store.tenants.create(aTenant());
+    // The run lists tenants through a GSI (eventually consistent by design): the schedule comes back
+    // every 5 minutes, so a tenant created a moment before a run is refreshed by the next one.
+    await table.settle();
     const fetched: string[] = [];
     const lines: Array<Record<string, unknown>> = [];
 

@@ -231,6 +231,8 @@ describe('SAML validation rejects each attack with a 4xx page and no session', (
   });
 
   it('records refusals as login.failed activity and never logs the response or the NameID', async () => {
+    // One category of the log is a GSI (eventually consistent by design): an admin sees the events on the next load.
+    await world.table.settle();
     const page = await world.store.activity.list(tenant.id, { limit: 100, category: 'sign-in' });
     const failed = page.items.filter((event) => event.type === 'login.failed');
     expect(failed.length).toBeGreaterThan(10);

@@ -44,9 +44,20 @@ export async function createTestTable(options: { fidelity?: Fidelity; replicatio
     tableName,
     endpoint,
     fidelity,
-    settle: () => (fidelity === 'aws' ? new Promise((resolve) => setTimeout(resolve, lagMs + jitterMs + 20)) : Promise.resolve()),
+    settle: () => settleAfter(fidelity, lagMs),
     drop: async () => {
       await rawDb.send(new DeleteTableCommand({ TableName: tableName }));
     },
   };
 }
+
+/** Waits out the longest replication lag (lagMs plus its jitter of a quarter), at once unless faithful. */
+function settleAfter(fidelity: Fidelity, lagMs: number): Promise<void> {
+  return fidelity === 'aws' ? new Promise((resolve) => setTimeout(resolve, lagMs + lagMs / 4 + 20)) : Promise.resolve();
+}
+
+/**
+ * settle() for tests that read through a twin started in this process (startTwin): its lag comes
+ * from the same environment, TWIN_FIDELITY and TWIN_REPLICATION_LAG_MS.
+ */
+export const settleTwin = (): Promise<void> => settleAfter(fidelityFrom(), faithfulSettingsFrom().replicationLagMs);

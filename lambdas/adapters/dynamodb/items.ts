@@ -29,6 +29,7 @@ export type Entity =
   | 'UserGroup'
   | 'Purge'
   | 'Session'
+  | 'UserSession'
   | 'Ephemeral'
   | 'ActivityEvent';
 
@@ -155,6 +156,9 @@ const sessionItemSchema = z.object({
   attributes: z.record(z.string(), z.string()).optional(),
 });
 
+const userSessionSchema = z.object({ sessionHash: z.string().min(1) });
+const USER_SESSION_ENTRY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
 const activitySchema: z.ZodType<ActivityEvent, z.ZodTypeDef, unknown> = z.object({
   tenantId,
   id: z.string().min(1),
@@ -263,7 +267,6 @@ export const items = {
       const { expiresAt, ...rest } = session;
       return {
         ...keys.session(session.sessionHash),
-        ...keys.sessionOfUser(session.tenantId, session.userId, session.createdAt),
         entity: 'Session',
         ...rest,
         expiresAtIso: expiresAt,
@@ -274,6 +277,17 @@ export const items = {
       const { expiresAtIso, ...rest } = decode(sessionItemSchema, 'Session', item);
       return { ...rest, expiresAt: expiresAtIso };
     },
+  },
+  userSession: {
+    // Outlives its session (no session lives a week: 8 h app, 12 h admin at most) so that a touched
+    // session never loses its entry; an entry whose session is gone is skipped by every reader.
+    encode: (session: Session): Item => ({
+      ...keys.userSessionEntry(session.tenantId, session.userId, session.sessionHash),
+      entity: 'UserSession',
+      sessionHash: session.sessionHash,
+      expiresAt: epochSeconds(new Date(Date.parse(session.createdAt) + USER_SESSION_ENTRY_TTL_MS)),
+    }),
+    decode: (item: Item): string => decode(userSessionSchema, 'UserSession', item).sessionHash,
   },
   ephemeral: {
     encode: (key: string, value: string, expiresAt: Date): Item => ({

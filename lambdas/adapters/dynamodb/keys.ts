@@ -100,10 +100,14 @@ export const keys = {
   userPurge: (tenantId: TenantId, userId: UserId): TableKey => ({ pk: 'PURGE', sk: `USER#${enc(tenantId)}#${enc(userId)}` }),
 
   session: (sessionHash: string): TableKey => ({ pk: `SESSION#${enc(sessionHash)}`, sk: 'SESSION' }),
+  /**
+   * A session's entry under its user, a base-table item written with the session: a user's sessions
+   * read with a consistent Query, so "revoke all" never misses one created a moment before.
+   */
   userSessionsPartition: (tenantId: TenantId, userId: UserId): string => `${tenantPk(tenantId)}#USER#${enc(userId)}#SESSIONS`,
-  sessionOfUser: (tenantId: TenantId, userId: UserId, createdAt: string): Gsi1Key => ({
-    gsi1pk: keys.userSessionsPartition(tenantId, userId),
-    gsi1sk: createdAt,
+  userSessionEntry: (tenantId: TenantId, userId: UserId, sessionHash: string): TableKey => ({
+    pk: keys.userSessionsPartition(tenantId, userId),
+    sk: `SESSION#${enc(sessionHash)}`,
   }),
 
   ephemeral: (key: string): TableKey => ({ pk: `EPH#${enc(key)}`, sk: 'EPH' }),

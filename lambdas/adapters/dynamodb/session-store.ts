@@ -1,21 +1,21 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../../core/clock';
 import type { TenantId, UserId } from '../../core/ids';
 import type { Session, SessionStore } from '../../core/sessions/ports';
 import { items } from './items';
-import { GSI1, keys } from './keys';
-import { batchDelete, isConditionalCheckFailed, queryAll, type DynamoContext } from './operations';
+import { keys } from './keys';
+import { batchDelete, batchGet, isConditionalCheckFailed, put, queryAll, transactWrite, type DynamoContext } from './operations';
 
 /**
- * Sessions keyed by the SHA-256 of the cookie; GSI1 lists a user's sessions for "sign out
- * everywhere". The GSI is eventually consistent: a session created a moment (typically well under
- * a second) before revokeAllOfUser may escape it.
+ * Sessions keyed by the SHA-256 of the cookie. Each session has an entry under its user (a base-table
+ * item written in the same transaction), so a user's sessions are listed and revoked with consistent
+ * reads: "sign out everywhere" and deactivation never miss a session created a moment before.
  */
 export class DynamoSessionStore implements SessionStore {
   constructor(private readonly ctx: DynamoContext) {}
 
   async put(session: Session): Promise<void> {
-    await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: items.session.encode(session) }));
+    await transactWrite(this.ctx, [put(this.ctx, items.session.encode(session)), put(this.ctx, items.userSession.encode(session))]);
   }
 
   async get(sessionHash: string): Promise<Session | undefined> {
@@ -48,31 +48,37 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async revoke(sessionHash: string): Promise<void> {
-    await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.session(sessionHash) }));
+    const result = await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.session(sessionHash), ReturnValues: 'ALL_OLD' }));
+    if (!result.Attributes) return;
+    const { tenantId, userId } = items.session.decode(result.Attributes);
+    await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.userSessionEntry(tenantId, userId, sessionHash) }));
   }
 
   async revokeAllOfUser(tenantId: TenantId, userId: UserId): Promise<number> {
-    const found = await this.queryOfUser(tenantId, userId);
-    await batchDelete(
-      this.ctx,
-      found.map((session) => keys.session(session.sessionHash)),
-    );
-    return found.filter((session) => this.isLive(session)).length;
+    const { entries, sessions } = await this.ofUser(tenantId, userId);
+    await batchDelete(this.ctx, [...sessions.map((session) => keys.session(session.sessionHash)), ...entries]);
+    return sessions.filter((session) => this.isLive(session)).length;
   }
 
   async listOfUser(tenantId: TenantId, userId: UserId): Promise<Session[]> {
-    return (await this.queryOfUser(tenantId, userId)).filter((session) => this.isLive(session));
+    return (await this.ofUser(tenantId, userId)).sessions.filter((session) => this.isLive(session));
   }
 
-  private async queryOfUser(tenantId: TenantId, userId: UserId): Promise<Session[]> {
-    // GSI, eventually consistent: a session created within the lag may escape revokeAllOfUser, but every
-    // request with it reads the user consistently and refuses an inactive or deleted one.
+  /** The user's entries and the sessions they point at, oldest first (both read consistently). */
+  private async ofUser(tenantId: TenantId, userId: UserId) {
     const found = await queryAll(this.ctx, {
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :partition',
+      KeyConditionExpression: 'pk = :partition',
       ExpressionAttributeValues: { ':partition': keys.userSessionsPartition(tenantId, userId) },
+      ConsistentRead: true,
     });
-    return found.map(items.session.decode);
+    const hashes = found.map(items.userSession.decode);
+    const sessions = (await batchGet(this.ctx, hashes.map(keys.session), true))
+      .map(items.session.decode)
+      // An entry is only ever written with its own user's session; the check keeps a corrupt one harmless.
+      .filter((session) => session.tenantId === tenantId && session.userId === userId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const entries = hashes.map((hash) => keys.userSessionEntry(tenantId, userId, hash));
+    return { entries, sessions };
   }
 
   // TTL deletion lags by up to days: an expired item is absent as far as callers can tell.

@@ -4,8 +4,9 @@ import { ConditionsFailed, put, transactWrite, type DynamoContext, type Transact
 
 /**
  * A sign-in's writes in ONE TransactWriteItems: the replay marker (conditional: absent or expired, as
- * EphemeralStore.putIfAbsent), the session or the admin-console grant, and the activity events. A replay
- * fails the marker's condition and cancels the whole transaction, so it never leaves a session behind.
+ * EphemeralStore.putIfAbsent), the session (with its entry under the user) or the admin-console grant,
+ * and the activity events. A replay fails the marker's condition and cancels the whole transaction, so
+ * it never leaves a session behind.
  */
 export class DynamoSignInWriter implements SignInWriter {
   constructor(private readonly ctx: DynamoContext) {}
@@ -17,7 +18,7 @@ export class DynamoSignInWriter implements SignInWriter {
         expression: 'attribute_not_exists(pk) OR expiresAtMs < :nowMs',
         values: { ':nowMs': this.ctx.clock.now().getTime() },
       }),
-      ...(record.session ? [put(this.ctx, items.session.encode(record.session))] : []),
+      ...(record.session ? [put(this.ctx, items.session.encode(record.session)), put(this.ctx, items.userSession.encode(record.session))] : []),
       ...(record.grant ? [put(this.ctx, items.ephemeral.encode(record.grant.key, record.grant.value, record.grant.expiresAt))] : []),
       ...record.events.map((event) => put(this.ctx, items.activity.encode(event))),
     ];

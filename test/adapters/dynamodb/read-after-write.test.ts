@@ -133,6 +133,31 @@ describe('read after write on eventually consistent DynamoDB', () => {
     expect((await store.groups.list(tenantId, { limit: 10 })).items.map((g) => g.id)).toEqual([group.id]);
   });
 
+  it("lists and revokes a user's sessions created a moment ago, so deactivation and \"sign out everywhere\" miss none", async () => {
+    const tenantId = freshTenantId();
+    const user = aUser(tenantId);
+    const now = new Date();
+    const session = (n: number) => ({
+      sessionHash: `${n}`.repeat(64),
+      tenantId,
+      userId: user.id,
+      kind: 'app' as const,
+      createdAt: new Date(now.getTime() + n).toISOString(),
+      lastSeenAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    });
+    await store.sessions.put(session(1));
+    await store.signIns.commit({ claim: { key: `claim-${tenantId}`, value: '1', expiresAt: new Date(now.getTime() + 60_000) }, session: session(2), events: [] });
+    await store.sessions.put(session(3));
+    await store.sessions.revoke(session(3).sessionHash);
+
+    expect((await store.sessions.listOfUser(tenantId, user.id)).map((s) => s.sessionHash)).toEqual([session(1).sessionHash, session(2).sessionHash]);
+    expect(await store.sessions.revokeAllOfUser(tenantId, user.id)).toBe(2);
+    replicate();
+    expect(await store.sessions.listOfUser(tenantId, user.id)).toEqual([]);
+    for (const n of [1, 2, 3]) expect(await store.sessions.get(session(n).sessionHash)).toBeUndefined();
+  });
+
   it('shows an activity event at once in the unfiltered log', async () => {
     const tenantId = freshTenantId();
     await store.activity.record({ tenantId, id: 'e1', at: '2025-01-01T00:00:00.000Z', category: 'admin', type: 'x', actor: 'operator', summary: 'did x' });
