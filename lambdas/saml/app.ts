@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../http/logger';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
 import { SAML_MAX_BODY_BYTES, samlErrorAnswer } from './error-table';
+import { loginBinding } from './login-binding';
 import { samlRoutes } from './routes';
 import { SpKeyringProvider } from './sp-credentials';
 import { TenantCache, TENANT_CACHE_MS } from './tenant-cache';
@@ -47,7 +48,7 @@ export function createSamlHandler(deps: SamlHandlerDeps, extraRoutes: readonly R
   const tenantCache = new TenantCache(deps.tenants, deps.tenantCacheMs ?? TENANT_CACHE_MS);
   const adminConsoleUrl = deps.adminPublicUrl?.replace(/\/+$/, '');
   const flows = { ...deps, cachedTenants: tenantCache, keyring, clock, adminConsoleUrl };
-  const routes = samlRoutes({ ...deps, flows, tenantCache, clock, secureCookies: deps.runtimeMode !== 'local' });
+  const routes = samlRoutes({ ...deps, flows, tenantCache, clock, secureCookies: deps.runtimeMode !== 'local', binding: loginBinding(deps.runtimeMode !== 'local') });
   return httpPipeline({
     logger: deps.logger ?? createLogger('saml', 'info'),
     routes: [...routes, ...extraRoutes],

@@ -109,10 +109,10 @@ export function logoutConfirmPage(): HtmlFragment {
  * HTTP-POST binding for an AuthnRequest: a form the user submits (no script, so the strict CSP holds);
  * the CSP's form-action admits the IdP's origin only.
  */
-export function postBindingAnswer(url: string, fields: Record<string, string>): HttpResult {
+export function postBindingAnswer(url: string, fields: Record<string, string>, cookies?: string[]): HttpResult {
   const form = page(
     'Continue to sign in',
     html`<h1>Continue to your identity provider</h1><form method="post" action="${url}">${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit">Continue</button></form>`,
   );
-  return pageAnswer(200, form, { csp: STRICT_CSP.replace("form-action 'self'", `form-action ${new URL(url).origin}`) });
+  return pageAnswer(200, form, { csp: STRICT_CSP.replace("form-action 'self'", `form-action ${new URL(url).origin}`), cookies });
 }

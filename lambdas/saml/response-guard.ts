@@ -73,7 +73,7 @@ export function decodeSamlResponse(field: string | undefined): string {
  * the document, every signature using allowed algorithms and transforms. Encrypted assertions are
  * decrypted with our key(s) so that their inner signature is checked too.
  */
-export async function guardResponse(xml: string, decryptionKeys: string[]): Promise<GuardedResponse> {
+export async function guardResponse(xml: string, decryptionKeys: readonly string[] | (() => Promise<readonly string[]>)): Promise<GuardedResponse> {
   let document: XmlDocument;
   try {
     document = parseXmlStrict(xml, 'The SAML response');
@@ -98,8 +98,9 @@ export async function guardResponse(xml: string, decryptionKeys: string[]): Prom
   let decryptionKeyPem: string | undefined;
   let decryptedAssertionXml: string | undefined;
   if (encrypted.length === 1) {
-    if (decryptionKeys.length === 0) return refuse('cannot-decrypt', 'The assertion is encrypted but no SP key is available to decrypt it.');
-    for (const key of decryptionKeys) {
+    const keys = typeof decryptionKeys === 'function' ? await decryptionKeys() : decryptionKeys;
+    if (keys.length === 0) return refuse('cannot-decrypt', 'The assertion is encrypted but no SP key is available to decrypt it.');
+    for (const key of keys) {
       try {
         decryptedAssertionXml = await decryptXml(encrypted[0]!.toString(), key);
         decryptionKeyPem = key;

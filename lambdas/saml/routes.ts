@@ -20,6 +20,7 @@ import { startLogin } from './flows/sp-initiated';
 import { openTest } from './flows/test-saml';
 import { adminContinuePage, cannotStartPage, dashboardPage, logoutConfirmPage, pageAnswer, postBindingAnswer, signedOutPage, signInPage, testResultPage } from './pages';
 import { SamlLoginError } from './saml-errors';
+import type { LoginBinding } from './login-binding';
 import type { LoginStart } from './saml-provider';
 import { buildSpMetadata } from './sp-metadata';
 import type { TenantCache } from './tenant-cache';
@@ -37,6 +38,8 @@ export interface SamlSurface {
   readonly secureCookies: boolean;
   /** Public base URL of the API; the request's domain when absent. */
   readonly publicBaseUrl?: string;
+  /** The cookie that binds an SP-initiated login to the browser that started it. */
+  readonly binding: LoginBinding;
 }
 
 // The edge: what a query or form may hold, checked before any rule sees it.
@@ -51,10 +54,13 @@ export function samlRoutes(surface: SamlSurface): Route[] {
   const { flows, tenantCache } = surface;
   const apiBaseUrl = (request: RouteRequest): string => (surface.publicBaseUrl ?? `https://${request.event.requestContext.domainName}`).replace(/\/+$/, '');
 
-  /** The way to the IdP, or the neutral page when the tenant has no configuration to start with. */
-  const answerStart = (start: LoginStart | undefined): HttpResult => {
+  /** The way to the IdP with the browser's login binding, or the neutral page when the tenant has no configuration to start with. */
+  const beginLogin = async (request: RouteRequest, begin: (binding: string) => Promise<LoginStart | undefined>): Promise<HttpResult> => {
+    const binding = surface.binding.valueFor(request.cookies);
+    const start = await begin(binding);
     if (!start) return pageAnswer(200, cannotStartPage());
-    return start.kind === 'redirect' ? redirect(start.location) : postBindingAnswer(start.url, start.fields);
+    const cookies = [surface.binding.cookie(binding, apiBaseUrl(request))];
+    return start.kind === 'redirect' ? redirect(start.location, cookies) : postBindingAnswer(start.url, start.fields, cookies);
   };
 
   const signIn = async (rawEmail: string, request: RouteRequest): Promise<HttpResult> => {
@@ -64,7 +70,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     const tenant = await tenantCache.findByDomain(domain);
     // Unknown domain and inactive SSO get the same page: the sign-in form must not reveal which organisations exist.
     if (!tenant || !tenant.sso.active) return pageAnswer(200, cannotStartPage(email));
-    return answerStart(await startLogin(flows, tenant, 'login', apiBaseUrl(request)));
+    return beginLogin(request, (binding) => startLogin(flows, tenant, 'login', apiBaseUrl(request), binding));
   };
 
   return [
@@ -89,16 +95,17 @@ export function samlRoutes(surface: SamlSurface): Route[] {
       }
       const tenantId = request.params.tenantId!;
       const tenant = TENANT_ID_PATTERN.test(tenantId) ? await tenantCache.get(asTenantId(tenantId)) : undefined;
-      return answerStart(await startLogin(flows, tenant, purpose, apiBaseUrl(request), relayFromTarget(query.target_link_uri, apiBaseUrl(request))));
+      return beginLogin(request, (binding) => startLogin(flows, tenant, purpose, apiBaseUrl(request), binding, relayFromTarget(query.target_link_uri, apiBaseUrl(request))));
     }),
     route('GET', '/saml/{tenantId}/test', async (request) => {
       const { ticket } = edge(testQuery, request.query);
-      return answerStart(await openTest(flows, asTenantId(request.params.tenantId!), ticket, apiBaseUrl(request), (id) => tenantCache.fresh(id)));
+      return beginLogin(request, (binding) => openTest(flows, asTenantId(request.params.tenantId!), ticket, apiBaseUrl(request), binding, (id) => tenantCache.fresh(id)));
     }),
     route('POST', '/saml/{tenantId}/acs', async (request) => {
       const tenantId = tenantIdOf(request.params.tenantId);
       const { SAMLResponse } = edge(acsForm, formOf(request));
-      const outcome = await consumeResponse(flows, tenantId, SAMLResponse, apiBaseUrl(request), request.correlationId, request.log);
+      const post = { tenantId, samlResponse: SAMLResponse, binding: request.cookies[surface.binding.cookieName], apiBaseUrl: apiBaseUrl(request), correlationId: request.correlationId };
+      const outcome = await consumeResponse(flows, post, request.log);
       return acsAnswer(outcome, request);
     }),
     route('GET', '/dashboard', (request) => dashboard(request)),

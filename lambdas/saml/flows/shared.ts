@@ -21,12 +21,18 @@ export interface StoredRequest {
   readonly purpose: LoginPurpose;
   /** A path of ours to land on (only ever a vetted relative path). */
   readonly relay?: string;
+  /** SHA-256 of the browser binding the login was started with (login-binding.ts). */
+  readonly bindingHash?: string;
 }
 
 export const REQUEST_TTL_SEC = 10 * 60;
 export const SESSION_TTL_SEC = 8 * 60 * 60;
 export const SESSION_COOKIE = 'natoma_session';
 export const requestKey = (id: string): string => `saml-request:${id}`;
+/** Our AuthnRequest IDs (sp-initiated.ts): `_` and 40 hex digits. */
+const OUR_REQUEST_ID = /^_[0-9a-f]{40}$/;
+/** The store key of a login we may have started; undefined for an InResponseTo we could never have issued (never looked up). */
+export const requestKeyOf = (inResponseTo: string): string | undefined => (OUR_REQUEST_ID.test(inResponseTo) ? requestKey(inResponseTo) : undefined);
 const assertionKey = (tenantId: string, id: string): string => `saml-assertion:${tenantId}:${id}`;
 
 // RelayState and target_link_uri can only ever lead to our own pages.
@@ -89,6 +95,23 @@ export function activityEvent(clock: Clock, tenantId: TenantId, type: string, ac
 export async function recordFailure(deps: Pick<SignInDeps, 'activity' | 'clock'>, tenantId: TenantId, error: SamlLoginError, correlationId: string): Promise<void> {
   if (error.code === 'unknown-tenant') return;
   await deps.activity.record(activityEvent(deps.clock, tenantId, 'login.failed', 'idp', undefined, `Sign-in refused (${error.code}): ${error.message}`, correlationId)).catch(() => undefined);
+}
+
+/** Login CSRF: the response answers a login another browser started. The page offers to start again, here. */
+export function startedElsewhere(deps: Pick<SignInDeps, 'adminConsoleUrl'>, tenant: Tenant, request: StoredRequest): SamlLoginError {
+  const back =
+    request.purpose === 'login'
+      ? { href: `/saml/${tenant.id}/login`, label: 'Start signing in again' }
+      : request.purpose === 'admin'
+        ? { href: `${deps.adminConsoleUrl ?? ''}/login`, label: 'Back to the admin console sign-in' }
+        : { href: `${deps.adminConsoleUrl ?? ''}/sso`, label: 'Back to the SSO settings (start Test SAML again)' };
+  return new SamlLoginError(
+    'other-browser',
+    'This sign-in was started in another browser, or this browser did not keep the sign-in cookie, so it was not completed: signing you in here could sign you in as someone else. Start again in this browser.',
+    [],
+    403,
+    { title: 'Sign-in started in another browser', back },
+  );
 }
 
 /** What a response POSTed to the ACS led to; the route turns it into a page, a redirect or a hand-over. */

@@ -47,7 +47,15 @@ export interface SamlWorld {
   readonly secrets: InMemorySecretStore;
   readonly keyring: SpKeyring;
   readonly idp: SamlifyIdp;
+  /**
+   * The handler as one browser reaches it: the login binding cookie a response sets is sent back with
+   * every later request that names no cookies of its own (a test that means another browser passes `cookies`).
+   */
   readonly handle: (event: HttpEvent) => Promise<HttpResult>;
+  /** The handler itself, with no cookie kept between requests. */
+  readonly handleRaw: (event: HttpEvent) => Promise<HttpResult>;
+  /** The `name=value` of the login binding cookie the last login start set. */
+  bindingCookie(): string | undefined;
   readonly configuration: SamlConfiguration;
   readonly logs: string[];
   /** A tenant on `domain` whose SAML is active with `idp` (configured through the real use cases). */
@@ -70,8 +78,15 @@ export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'l
   const idp = new SamlifyIdp();
   const logs: string[] = [];
   const logger = new Logger({ service: 'saml-test' }, 'debug', (line) => logs.push(line));
-  const handle = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed' });
+  const handleRaw = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed' });
   const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, apiBaseUrl: API, metadata: idpMetadataSource({ mode: 'deployed' }) });
+  let binding: string | undefined;
+  const handle = async (event: HttpEvent): Promise<HttpResult> => {
+    if (binding && !event.cookies?.length) event = { ...event, cookies: [binding] };
+    const result = await handleRaw(event);
+    binding = (result.cookies ?? []).find((line) => /^(__Host-)?natoma_login=/.test(line))?.split(';')[0] ?? binding;
+    return result;
+  };
 
   const world: SamlWorld = {
     table,
@@ -80,6 +95,8 @@ export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'l
     keyring,
     idp,
     handle,
+    handleRaw,
+    bindingCookie: () => binding,
     configuration,
     logs,
     async tenant(opts = {}) {
