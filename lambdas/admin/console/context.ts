@@ -2,6 +2,7 @@ import { UnauthorizedError } from '../../core/errors';
 import type { Tenant } from '../../core/tenancy/tenant';
 import type { HtmlFragment } from '../../http/html';
 import { header, type HttpEvent, type HttpResult } from '../../http/request';
+import { fromOwnOrigin } from '../../http/same-origin';
 import { redirect } from '../../http/responses';
 import { route, type HttpMethod, type Route, type RouteRequest } from '../../http/routes';
 import { ConsoleRefusedError } from '../error-table';
@@ -82,10 +83,5 @@ export function apiRoute(session: AdminSessionDeps, deps: ConsoleDeps, method: H
 
 /** Refuses a request another site made the browser send (Origin and Sec-Fetch-Site). */
 export function checkOrigin(event: HttpEvent, urls: ConsoleUrls): void {
-  const origin = header(event, 'origin');
-  const fetchSite = header(event, 'sec-fetch-site');
-  // Browsers send `Origin: null` under some referrer policies; Sec-Fetch-Site then still says where the request came from.
-  const originOk = origin === undefined || origin === new URL(urls.admin).origin || (origin === 'null' && fetchSite === 'same-origin');
-  const siteOk = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
-  if (!originOk || !siteOk) throw new ConsoleRefusedError('origin', 'This request came from another site and was refused.');
+  if (!fromOwnOrigin(event, new URL(urls.admin).origin)) throw new ConsoleRefusedError('origin', 'This request came from another site and was refused.');
 }

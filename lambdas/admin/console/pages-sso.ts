@@ -23,6 +23,24 @@ ${notice}
   );
 }
 
+/**
+ * What a one-time sign-in link (or an admin's SSO hand-over) opens: who signs in where, and a button. Only
+ * the POST it sends signs in, so a link scanner's GET spends nothing and another site cannot sign the
+ * browser in (the POST must come from this page: routes.ts checks Origin and Sec-Fetch-Site).
+ */
+export function continueSignInPage(input: { tenantName: string; email: string; token: string }): HtmlFragment {
+  return consoleDocument(
+    'Continue signing in',
+    html`<main id="main" class="login" tabindex="-1">
+<h1>Natoma admin console</h1>
+<section class="card"><h2>Sign in to ${input.tenantName}</h2>
+<p>You are about to sign in to the admin console of <strong data-field="tenant">${input.tenantName}</strong> as <strong data-field="email">${input.email}</strong>.</p>
+<form method="post" action="/login"><input type="hidden" name="token" value="${input.token}"><button type="submit">Continue</button></form>
+<p class="hint">If you did not ask to sign in, close this page: nothing happens until you continue.</p></section>
+</main>`,
+  );
+}
+
 function certificateStatus(cert: CertificateView): HtmlFragment {
   if (cert.expired) return html`<span class="badge bad">Expired</span>`;
   if (cert.expiresInDays !== undefined && cert.expiresInDays < 30) return html`<span class="badge bad">Expires in ${cert.expiresInDays} days</span>`;

@@ -1,9 +1,10 @@
 import { systemClock } from '../../core/clock';
 import { asTenantId, asUserId, TENANT_ID_PATTERN } from '../../core/ids';
-import { redeemAdminGrant } from '../../core/sessions/admin-grants';
+import { peekAdminGrant, redeemAdminGrant } from '../../core/sessions/admin-grants';
 import { emailDomain } from '../../core/tenancy/tenant';
 import { clearCookie, setCookie } from '../../http/cookies';
 import { header } from '../../http/request';
+import { fromOwnOrigin } from '../../http/same-origin';
 import { redirect } from '../../http/responses';
 import { route, type Route } from '../../http/routes';
 import { ABSOLUTE_TIMEOUT_SEC, ADMIN_COOKIE, authenticate, csrfMatches, signIn, SignInRefusedError } from './admin-session';
@@ -11,12 +12,14 @@ import { consoleApiRoutes } from './api-routes';
 import { assetRoute } from './assets';
 import { checkOrigin, pageResult, pageRoute, sessionDepsOf, urlsOf } from './context';
 import { messagePage } from './page-kit';
-import { loginPage, ssoPage } from './pages-sso';
+import { continueSignInPage, loginPage, ssoPage } from './pages-sso';
 import { activityPage, groupsPage, planPage, scimPage, userDetailPage, usersPage } from './pages-tenant';
 import type { ConsoleDeps } from './ports';
-import { loginQuery, queryOf, ssoLoginQuery } from '../schemas';
+import { formBody, loginForm, loginQuery, queryOf, ssoLoginQuery } from '../schemas';
 import { listQuery, listUsers, parseCategory, userDetail } from './queries';
 import { planView, scimView, ssoView } from './views';
+
+const LINK_SPENT = 'This sign-in link has already been used or has expired. Links work once, for 15 minutes: ask your operator for a new one.';
 
 /** The tenant-admin console: sign-in, pages, their JSON API and static assets, on the admin Lambda's public URL. */
 export function consoleRoutes(deps: ConsoleDeps): Route[] {
@@ -28,12 +31,25 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
     route('GET', '/login', async ({ event, query: raw }) => {
       const query = queryOf(raw, loginQuery);
       const urls = urlsOf(deps, event);
-      const signInPage = (status: number, message?: string, kind?: 'bad' | 'warn' | 'ok', cookies?: string[]) =>
-        pageResult(urls, status, loginPage({ message, kind }), { signInPage: true, cookies });
       const code = query.token ?? query.code;
-      if (!code) return signInPage(200, query.expired ? 'Your session has ended. Sign in again.' : query.signedOut ? 'You are signed out.' : undefined, query.signedOut ? 'ok' : 'warn');
-      const grant = await redeemAdminGrant(deps.ephemeral, code);
-      if (!grant) return signInPage(400, 'This sign-in link has already been used or has expired. Links work once, for 15 minutes: ask your operator for a new one.');
+      if (!code) {
+        const message = query.expired ? 'Your session has ended. Sign in again.' : query.signedOut ? 'You are signed out.' : undefined;
+        return pageResult(urls, 200, loginPage({ message, kind: query.signedOut ? 'ok' : 'warn' }), { signInPage: true });
+      }
+      // A GET only looks at the grant (a link scanner's prefetch spends nothing); the Continue button's POST signs in.
+      const grant = await peekAdminGrant(deps.ephemeral, code);
+      const tenant = grant ? await deps.tenants.get(grant.tenantId) : undefined;
+      if (!grant || !tenant) return pageResult(urls, 400, loginPage({ message: LINK_SPENT }), { signInPage: true });
+      return pageResult(urls, 200, continueSignInPage({ tenantName: tenant.name, email: grant.email, token: code }));
+    }),
+    route('POST', '/login', async ({ event, body }) => {
+      const { token } = formBody(body, loginForm);
+      const urls = urlsOf(deps, event);
+      const signInPage = (status: number, message: string) => pageResult(urls, status, loginPage({ message }), { signInPage: true });
+      // Another site must not complete a sign-in in this browser (login CSRF): the POST comes from the Continue page.
+      if (!fromOwnOrigin(event, new URL(urls.admin).origin)) return signInPage(403, 'This sign-in was sent from another site, so it was refused and you are not signed in. Open your sign-in link again.');
+      const grant = await redeemAdminGrant(deps.ephemeral, token);
+      if (!grant) return signInPage(400, LINK_SPENT);
       try {
         const { cookieValue } = await signIn(session, grant);
         return redirect('/sso', [setCookie(ADMIN_COOKIE, cookieValue, { secure: deps.secureCookies, sameSite: 'lax', maxAgeSec: ABSOLUTE_TIMEOUT_SEC })]);
