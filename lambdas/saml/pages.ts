@@ -86,14 +86,18 @@ export function testResultPage(input: { tenantName: string; passed: boolean; pro
   return page(input.passed ? 'Test SAML passed' : 'Test SAML failed', html`${body}<p class="muted">Reference: <code>${input.correlationId}</code>. You can close this tab and go back to the SSO settings.</p>`, { wide: true });
 }
 
-export function dashboardPage(input: { name: string; email: string; tenantName: string; tenantId: string; groups: string[] }): HtmlFragment {
+/** The sign-out form: a POST from our origin, carrying the session's logout token. */
+const signOutForm = (logoutToken: string | undefined): HtmlFragment =>
+  html`<form method="post" action="/logout">${logoutToken ? html`<input type="hidden" name="token" value="${logoutToken}">` : ''}<button type="submit">Sign out</button></form>`;
+
+export function dashboardPage(input: { name: string; email: string; tenantName: string; tenantId: string; groups: string[]; logoutToken?: string }): HtmlFragment {
   return page(
     'Dashboard',
     html`<h1>Welcome, ${input.name}</h1>
 <table><tr><th scope="row">Name</th><td data-field="name">${input.name}</td></tr><tr><th scope="row">Email</th><td data-field="email">${input.email}</td></tr>
 <tr><th scope="row">Organisation</th><td data-field="tenant">${input.tenantName} <span class="muted">(${input.tenantId})</span></td></tr>
 <tr><th scope="row">Groups</th><td data-field="groups">${input.groups.length ? input.groups.join(', ') : html`<span class="muted">none</span>`}</td></tr></table>
-<form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
+${signOutForm(input.logoutToken)}`,
   );
 }
 
@@ -101,8 +105,8 @@ export function signedOutPage(): HtmlFragment {
   return page('Signed out', html`<h1>You are signed out</h1><p><a href="/signin">Sign in again</a></p>`);
 }
 
-export function logoutConfirmPage(): HtmlFragment {
-  return page('Sign out', html`<h1>Sign out?</h1><form method="post" action="/logout"><button type="submit">Sign out</button></form>`);
+export function logoutConfirmPage(logoutToken: string | undefined): HtmlFragment {
+  return page('Sign out', html`<h1>Sign out?</h1>${signOutForm(logoutToken)}`);
 }
 
 /**

@@ -11,11 +11,12 @@ import { emailDomain, type Tenant } from '../core/tenancy/tenant';
 import { spUrls } from '../core/tenancy/urls';
 import { clearCookie, setCookie } from '../http/cookies';
 import { RequestError } from '../http/errors';
+import { fromOwnOrigin } from '../http/same-origin';
 import type { HttpResult } from '../http/request';
 import { json, redirect } from '../http/responses';
 import { route, type Route, type RouteRequest } from '../http/routes';
 import { consumeResponse } from './flows/acs';
-import { SESSION_COOKIE, SESSION_TTL_SEC, safeRelay, type AcsOutcome, type LoginPurpose, type SignInDeps } from './flows/shared';
+import { logoutTokenMatches, logoutTokenOf, SESSION_COOKIE, SESSION_TTL_SEC, safeRelay, type AcsOutcome, type LoginPurpose, type SignInDeps } from './flows/shared';
 import { startLogin } from './flows/sp-initiated';
 import { openTest } from './flows/test-saml';
 import { adminContinuePage, cannotStartPage, dashboardPage, logoutConfirmPage, pageAnswer, postBindingAnswer, signedOutPage, signInPage, testResultPage } from './pages';
@@ -109,9 +110,14 @@ export function samlRoutes(surface: SamlSurface): Route[] {
       return acsAnswer(outcome, request);
     }),
     route('GET', '/dashboard', (request) => dashboard(request)),
-    route('GET', '/logout', async () => pageAnswer(200, logoutConfirmPage())),
+    route('GET', '/logout', async (request) => pageAnswer(200, logoutConfirmPage(logoutTokenOf(request.cookies[SESSION_COOKIE])))),
     route('POST', '/logout', async (request) => {
       const value = request.cookies[SESSION_COOKIE];
+      // Logout CSRF: another site must not sign the browser out. Our own pages post from our origin and carry the token.
+      const sameOrigin = fromOwnOrigin(request.event, new URL(apiBaseUrl(request)).origin, { requireEvidence: true });
+      if (!sameOrigin && !logoutTokenMatches(value, formOf(request).token)) {
+        throw new SamlLoginError('logout-cross-site', 'This sign-out request came from another site, so you are still signed in. Use the Sign out button on the dashboard.', [], 403, { title: 'Not signed out', back: { href: '/dashboard', label: 'Back to the dashboard' } });
+      }
       if (value) await surface.sessions.revoke(sha256Hex(value));
       return pageAnswer(200, signedOutPage(), { cookies: [clearCookie(SESSION_COOKIE, surface.secureCookies)] });
     }),
@@ -147,7 +153,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     }
     const groups = await surface.groups.groupsOfUser(session.tenantId, session.userId);
     request.log.debug('dashboard', { tenantId: tenant.id });
-    return pageAnswer(200, dashboardPage({ name: displayNameOf(user), email: primaryEmail(user) ?? user.userName, tenantName: tenant.name, tenantId: tenant.id, groups: groups.map((g) => g.displayName).sort() }));
+    return pageAnswer(200, dashboardPage({ logoutToken: logoutTokenOf(value), name: displayNameOf(user), email: primaryEmail(user) ?? user.userName, tenantName: tenant.name, tenantId: tenant.id, groups: groups.map((g) => g.displayName).sort() }));
   }
 }
 

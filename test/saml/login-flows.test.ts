@@ -141,7 +141,9 @@ describe('SAML login flows through the handler (samlify as the IdP, DynamoDB Loc
     const email = `hal@${tenant.domains[0]}`;
     const response = await world.idp.response({ acsUrl: tenant.urls.acsUrl, audience: tenant.urls.spEntityId, nameId: email, attributes: attributes(email) });
     const cookie = sessionCookieOf(await world.postAcs(tenant.id, response))!;
-    const out = await world.handle(httpEvent('POST', '/logout', { cookies: [`natoma_session=${cookie}`] }));
+    const dashboard = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`natoma_session=${cookie}`] }));
+    const token = /name="token" value="([0-9a-f]{64})"/.exec(dashboard.body!)![1]!;
+    const out = await world.handle(httpEvent('POST', '/logout', { cookies: [`natoma_session=${cookie}`], form: { token } }));
     expect(out.cookies![0]).toMatch(/Max-Age=0/);
     expect(await world.store.sessions.get(sha256Hex(cookie))).toBeUndefined();
     const after = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`natoma_session=${cookie}`] }));

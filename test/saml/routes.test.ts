@@ -30,7 +30,7 @@ describe('SAML routes on the shared pipeline', () => {
   });
 
   it('signs out with a malformed session cookie instead of failing', async () => {
-    const result = await world.handle(httpEvent('POST', '/logout', { cookies: ['natoma_session=%E0%A4%A'] }));
+    const result = await world.handle(httpEvent('POST', '/logout', { cookies: ['natoma_session=%E0%A4%A'], headers: { origin: 'https://api.natoma.test', 'sec-fetch-site': 'same-origin' } }));
     expect(result.statusCode).toBe(200);
     expect(result.body).toContain('You are signed out');
     expect(result.cookies?.[0]).toMatch(/Max-Age=0/);

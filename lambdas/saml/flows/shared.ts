@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../../core/sessions/admin-grants';
 import type { ActivityEvent, ActivityLog } from '../../core/activity/events';
 import type { Clock } from '../../core/clock';
 import type { TenantId } from '../../core/ids';
@@ -34,6 +35,14 @@ const OUR_REQUEST_ID = /^_[0-9a-f]{40}$/;
 /** The store key of a login we may have started; undefined for an InResponseTo we could never have issued (never looked up). */
 export const requestKeyOf = (inResponseTo: string): string | undefined => (OUR_REQUEST_ID.test(inResponseTo) ? requestKey(inResponseTo) : undefined);
 const assertionKey = (tenantId: string, id: string): string => `saml-assertion:${tenantId}:${id}`;
+
+/** The sign-out form's token: derived from the session cookie, which another site cannot read. */
+export const logoutTokenOf = (sessionCookie: string | undefined): string | undefined => (sessionCookie ? sha256Hex(`logout:${sessionCookie}`) : undefined);
+export function logoutTokenMatches(sessionCookie: string | undefined, presented: string | undefined): boolean {
+  const expected = logoutTokenOf(sessionCookie);
+  if (!expected || !presented || presented.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(presented));
+}
 
 // RelayState and target_link_uri can only ever lead to our own pages.
 const SAFE_RELAY = /^\/dashboard(?:\?[A-Za-z0-9_.~%=&-]{0,200})?$/;

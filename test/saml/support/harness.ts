@@ -23,7 +23,7 @@ export const SP_SECRET = 'natoma/sp-key';
 let sharedKeyring: SpKeyring | undefined;
 
 /** An event as API Gateway HTTP API (payload 2.0) delivers it, built by the twin's own code (test/support/http-event.ts). */
-export function httpEvent(method: string, rawPath: string, options: { query?: Record<string, string>; form?: Record<string, string>; body?: string; cookies?: string[] } = {}): HttpEvent {
+export function httpEvent(method: string, rawPath: string, options: { query?: Record<string, string>; form?: Record<string, string>; body?: string; cookies?: string[]; headers?: Record<string, string> } = {}): HttpEvent {
   return sharedHttpEvent(method, rawPath, options);
 }
 
