@@ -80,6 +80,7 @@ const rows = (pairs: [string, string][]): HtmlFragment => html`<table>${pairs.ma
 export function testResultPage(input: { tenantName: string; passed: boolean; problems: SamlProblem[]; attributes?: Record<string, string[]>; nameId?: string; correlationId: string }): HtmlFragment {
   const body = input.passed
     ? html`<h1 class="ok">Test SAML passed</h1><p>The identity provider's response for <strong>${input.tenantName}</strong> was valid. You can now click <strong>Update</strong> to activate this configuration.</p>
+${input.problems.length ? html`<h2>Advice</h2><ul>${input.problems.map((p) => html`<li data-advice="${p.code}">${p.message}</li>`)}</ul>` : ''}
 <h2>What the identity provider sent</h2>${rows([['NameID', input.nameId ?? ''], ...Object.entries(input.attributes ?? {}).map(([k, v]) => [k, v.join(', ')] as [string, string])])}`
     : html`<h1 class="bad">Test SAML failed</h1><p>The response for <strong>${input.tenantName}</strong> cannot be accepted. Fix the following in the identity provider (or re-import its metadata) and test again:</p>
 <ul>${input.problems.map((p) => html`<li><strong>${p.message}</strong>${p.expected !== undefined || p.received !== undefined ? rows([['Expected', p.expected ?? ''], ['Received', p.received ?? '']]) : ''}</li>`)}</ul>`;

@@ -136,7 +136,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     const { outcome: test, tenant, recorded } = outcome;
     request.log.info('saml test finished', { tenantId: tenant.id, passed: test.status === 'passed', recorded });
     const page = test.status === 'passed'
-      ? testResultPage({ tenantName: tenant.name, passed: true, problems: [], attributes: test.attributes, nameId: test.nameId, correlationId: request.correlationId })
+      ? testResultPage({ tenantName: tenant.name, passed: true, problems: test.advice ?? [], attributes: test.attributes, nameId: test.nameId, correlationId: request.correlationId })
       : testResultPage({ tenantName: tenant.name, passed: false, problems: test.problems, correlationId: request.correlationId });
     return pageAnswer(test.status === 'passed' ? 200 : 422, page);
   }

@@ -74,7 +74,7 @@ const samlProblem = z.object({
   received: z.string().optional(),
 });
 const samlTestOutcome = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('passed'), at: isoTime, attributes: z.record(z.string(), z.array(z.string())), nameId: z.string() }),
+  z.object({ status: z.literal('passed'), at: isoTime, attributes: z.record(z.string(), z.array(z.string())), nameId: z.string(), advice: z.array(samlProblem).optional() }),
   z.object({ status: z.literal('failed'), at: isoTime, problems: z.array(samlProblem) }),
 ]);
 

@@ -68,7 +68,8 @@ function testOutcome(test: SamlTestOutcome | undefined): HtmlFragment {
   if (!test) return html`<p class="notice warn">Not tested yet. Click <strong>Test SAML</strong> and sign in at your IdP.</p>`;
   if (test.status === 'passed') {
     const attributes = Object.entries(test.attributes).map(([name, values]) => html`<dt>${name}</dt><dd>${values.join(', ')}</dd>`);
-    return html`<div class="notice ok" id="test-result" role="status"><strong>Test passed</strong> ${when(test.at)}. Signed in as ${test.nameId}.</div>
+    const advice = (test.advice ?? []).map((item) => html`<p class="notice warn" data-advice="${item.code}">${item.message}.</p>`);
+    return html`<div class="notice ok" id="test-result" role="status"><strong>Test passed</strong> ${when(test.at)}. Signed in as ${test.nameId}.</div>${advice}
 ${attributes.length ? html`<h3>Attributes received</h3><dl class="kv">${attributes}</dl>` : ''}`;
   }
   const problems = test.problems.map(

@@ -21,7 +21,7 @@ export interface IdpConfig {
 }
 
 export type SamlTestOutcome =
-  | { readonly status: 'passed'; readonly at: string; readonly attributes: Record<string, string[]>; readonly nameId: string }
+  | { readonly status: 'passed'; readonly at: string; readonly attributes: Record<string, string[]>; readonly nameId: string; readonly advice?: SamlProblem[] }
   | { readonly status: 'failed'; readonly at: string; readonly problems: SamlProblem[] };
 
 /** One thing wrong with a test login, in plain words, with what we expected and what came. */

@@ -46,7 +46,10 @@ export async function finishTest(deps: SignInDeps, tenantId: TenantId, guarded: 
     const assertion = await validateResponse(guarded, { ...context, requestId: guarded.inResponseTo });
     await spendAssertion(deps, tenantId, assertion);
     const missing = diagnose(guarded, context).filter((p) => p.code === 'missing-email');
-    outcome = missing.length ? { status: 'failed', at: now.toISOString(), problems: missing } : { status: 'passed', at: now.toISOString(), attributes: assertion.attributes, nameId: assertion.nameId };
+    const advice = adviceOn(guarded);
+    outcome = missing.length
+      ? { status: 'failed', at: now.toISOString(), problems: missing }
+      : { status: 'passed', at: now.toISOString(), attributes: assertion.attributes, nameId: assertion.nameId, ...(advice.length ? { advice } : {}) };
   } catch (error) {
     if (!(error instanceof SamlLoginError)) throw error;
     const found = diagnose(guarded, context);
@@ -74,6 +77,12 @@ export async function failedTestFromRefusal(deps: SignInDeps, tenantId: TenantId
 async function testAnswer(deps: SignInDeps, tenant: Tenant, configId: string, outcome: SamlTestOutcome): Promise<AcsOutcome> {
   const recorded = await recordTestOutcome(deps, tenant.id, configId, outcome);
   return { kind: 'test', tenant, outcome, recorded };
+}
+
+/** What works but should change: an assertion encrypted with AES-CBC (accepted, but GCM is authenticated encryption). */
+function adviceOn(guarded: GuardedResponse): SamlProblem[] {
+  if (!guarded.encryptionAlgorithm?.endsWith('-cbc')) return [];
+  return [{ code: 'cbc-encryption', message: 'The IdP encrypts the assertion with AES-CBC. It works, but switch to AES-256-GCM in the IdP (Okta: Assertion Encryption Algorithm AES256-GCM), which also detects tampering', expected: 'AES-256-GCM', received: 'AES-CBC' }];
 }
 
 const problemsOf = (error: SamlLoginError): SamlProblem[] => (error.problems.length ? error.problems : [{ code: error.code, message: error.message }]);
