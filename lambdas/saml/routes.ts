@@ -9,7 +9,7 @@ import type { SessionStore } from '../core/sessions/ports';
 import type { TenantRepository } from '../core/tenancy/ports';
 import { emailDomain, type Tenant } from '../core/tenancy/tenant';
 import { spUrls } from '../core/tenancy/urls';
-import { clearCookie, setCookie } from '../http/cookies';
+import { clearCookie, hostCookieName, setCookie } from '../http/cookies';
 import { RequestError } from '../http/errors';
 import { fromOwnOrigin } from '../http/same-origin';
 import type { HttpResult } from '../http/request';
@@ -53,6 +53,7 @@ const acsForm = z.object({ SAMLResponse: z.string().optional() });
 /** The route table of the SAML surface (docs/architecture.md lists the same). */
 export function samlRoutes(surface: SamlSurface): Route[] {
   const { flows, tenantCache } = surface;
+  const sessionCookie = hostCookieName(SESSION_COOKIE, surface.secureCookies);
   const apiBaseUrl = (request: RouteRequest): string => (surface.publicBaseUrl ?? `https://${request.event.requestContext.domainName}`).replace(/\/+$/, '');
 
   /** The way to the IdP with the browser's login binding, or the neutral page when the tenant has no configuration to start with. */
@@ -110,23 +111,23 @@ export function samlRoutes(surface: SamlSurface): Route[] {
       return acsAnswer(outcome, request);
     }),
     route('GET', '/dashboard', (request) => dashboard(request)),
-    route('GET', '/logout', async (request) => pageAnswer(200, logoutConfirmPage(logoutTokenOf(request.cookies[SESSION_COOKIE])))),
+    route('GET', '/logout', async (request) => pageAnswer(200, logoutConfirmPage(logoutTokenOf(request.cookies[sessionCookie])))),
     route('POST', '/logout', async (request) => {
-      const value = request.cookies[SESSION_COOKIE];
+      const value = request.cookies[sessionCookie];
       // Logout CSRF: another site must not sign the browser out. Our own pages post from our origin and carry the token.
       const sameOrigin = fromOwnOrigin(request.event, new URL(apiBaseUrl(request)).origin, { requireEvidence: true });
       if (!sameOrigin && !logoutTokenMatches(value, formOf(request).token)) {
         throw new SamlLoginError('logout-cross-site', 'This sign-out request came from another site, so you are still signed in. Use the Sign out button on the dashboard.', [], 403, { title: 'Not signed out', back: { href: '/dashboard', label: 'Back to the dashboard' } });
       }
       if (value) await surface.sessions.revoke(sha256Hex(value));
-      return pageAnswer(200, signedOutPage(), { cookies: [clearCookie(SESSION_COOKIE, surface.secureCookies)] });
+      return pageAnswer(200, signedOutPage(), { cookies: [clearCookie(sessionCookie, surface.secureCookies)] });
     }),
   ];
 
   function acsAnswer(outcome: AcsOutcome, request: RouteRequest): HttpResult {
     if (outcome.kind === 'session') {
       request.log.info('login succeeded', { tenantId: outcome.tenant.id, userId: outcome.user.id });
-      const cookie = setCookie(SESSION_COOKIE, outcome.cookieValue, { secure: surface.secureCookies, maxAgeSec: SESSION_TTL_SEC, sameSite: 'lax' });
+      const cookie = setCookie(sessionCookie, outcome.cookieValue, { secure: surface.secureCookies, maxAgeSec: SESSION_TTL_SEC, sameSite: 'lax' });
       return { statusCode: 303, headers: { location: outcome.location, 'cache-control': 'no-store' }, cookies: [cookie] };
     }
     if (outcome.kind === 'admin-link') {
@@ -142,8 +143,8 @@ export function samlRoutes(surface: SamlSurface): Route[] {
   }
 
   async function dashboard(request: RouteRequest): Promise<HttpResult> {
-    const value = request.cookies[SESSION_COOKIE];
-    const signOut = [clearCookie(SESSION_COOKIE, surface.secureCookies)];
+    const value = request.cookies[sessionCookie];
+    const signOut = [clearCookie(sessionCookie, surface.secureCookies)];
     const session = value ? await surface.sessions.get(sha256Hex(value)) : undefined;
     if (!session || session.kind !== 'app' || Date.parse(session.expiresAt) <= surface.clock.now().getTime()) return redirect('/signin', value ? signOut : undefined);
     const [user, tenant] = await Promise.all([surface.users.get(session.tenantId, session.userId), surface.tenants.get(session.tenantId)]);

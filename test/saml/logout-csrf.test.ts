@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
-import { API, createSamlWorld, httpEvent, sessionCookieOf, type SamlWorld } from './support/harness';
+import { API, createSamlWorld, httpEvent, sessionCookieOf, SESSION, type SamlWorld } from './support/harness';
 
 /** Issue 11: POST /logout signs out only when it comes from our own pages (same origin, or the form's token). */
 describe('logout CSRF on the SAML surface', () => {
@@ -17,7 +17,7 @@ describe('logout CSRF on the SAML surface', () => {
     return sessionCookieOf(await world.postAcs(tenant.id, await world.idp.response({ acsUrl: tenant.urls.acsUrl, audience: tenant.urls.spEntityId, nameId: email, attributes: { email } })))!;
   };
   const logout = (cookie: string, headers: Record<string, string>, form: Record<string, string> = {}) =>
-    world.handleRaw(httpEvent('POST', '/logout', { cookies: [`natoma_session=${cookie}`], headers, form }));
+    world.handleRaw(httpEvent('POST', '/logout', { cookies: [`${SESSION}=${cookie}`], headers, form }));
 
   it('refuses a cross-site POST (or one with no evidence and no token): the session and the cookie stay', async () => {
     const cookie = await signedIn();
@@ -29,7 +29,7 @@ describe('logout CSRF on the SAML surface', () => {
       expect(result.body).toContain('Not signed out');
     }
     expect(await world.store.sessions.get(sha256Hex(cookie))).toBeDefined();
-    expect((await world.handleRaw(httpEvent('GET', '/dashboard', { cookies: [`natoma_session=${cookie}`] }))).statusCode).toBe(200);
+    expect((await world.handleRaw(httpEvent('GET', '/dashboard', { cookies: [`${SESSION}=${cookie}`] }))).statusCode).toBe(200);
   });
 
   it('signs out from our own origin (Origin, or Origin: null under no-referrer with Sec-Fetch-Site same-origin)', async () => {
@@ -45,7 +45,7 @@ describe('logout CSRF on the SAML surface', () => {
 
   it('signs out with the dashboard form’s token when the browser sends neither header', async () => {
     const cookie = await signedIn();
-    const dashboard = await world.handleRaw(httpEvent('GET', '/dashboard', { cookies: [`natoma_session=${cookie}`] }));
+    const dashboard = await world.handleRaw(httpEvent('GET', '/dashboard', { cookies: [`${SESSION}=${cookie}`] }));
     const token = /name="token" value="([0-9a-f]{64})"/.exec(dashboard.body!)![1]!;
     const other = await signedIn();
     expect((await logout(other, {}, { token })).statusCode, 'a token is bound to its own session').toBe(403);

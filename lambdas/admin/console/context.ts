@@ -6,7 +6,7 @@ import { fromOwnOrigin } from '../../http/same-origin';
 import { redirect } from '../../http/responses';
 import { route, type HttpMethod, type Route, type RouteRequest } from '../../http/routes';
 import { ConsoleRefusedError } from '../error-table';
-import { ADMIN_COOKIE, authenticate, csrfMatches, type AdminContext, type AdminSessionDeps } from './admin-session';
+import { adminCookieName, authenticate, csrfMatches, type AdminContext, type AdminSessionDeps } from './admin-session';
 import type { Chrome } from './page-kit';
 import type { ConsoleDeps, ConsoleUrls } from './ports';
 
@@ -47,7 +47,7 @@ export interface PageContext {
 /** A page only a signed-in admin sees; anyone else is sent to sign in. */
 export function pageRoute(session: AdminSessionDeps, deps: ConsoleDeps, path: string, render: (context: PageContext) => Promise<HttpResult>): Route {
   return route('GET', path, async (request) => {
-    const admin = await authenticate(session, request.cookies[ADMIN_COOKIE]);
+    const admin = await authenticate(session, request.cookies[adminCookieName(deps.secureCookies)]);
     const tenant = admin ? await deps.tenants.get(admin.tenantId) : undefined;
     if (!admin || !tenant) return redirect('/login');
     const urls = urlsOf(deps, request.event);
@@ -68,7 +68,7 @@ export interface ApiContext {
 /** A console API route: 401 without a session; a state change must also come from the console itself. */
 export function apiRoute(session: AdminSessionDeps, deps: ConsoleDeps, method: HttpMethod, path: string, handle: (context: ApiContext) => Promise<HttpResult>): Route {
   return route(method, `/api${path}`, async (request) => {
-    const admin = await authenticate(session, request.cookies[ADMIN_COOKIE]);
+    const admin = await authenticate(session, request.cookies[adminCookieName(deps.secureCookies)]);
     if (!admin) throw new UnauthorizedError('Your session has ended or is not valid: sign in again.');
     const urls = urlsOf(deps, request.event);
     if (method !== 'GET') {

@@ -7,7 +7,7 @@ import { header } from '../../http/request';
 import { fromOwnOrigin } from '../../http/same-origin';
 import { redirect } from '../../http/responses';
 import { route, type Route } from '../../http/routes';
-import { ABSOLUTE_TIMEOUT_SEC, ADMIN_COOKIE, authenticate, csrfMatches, signIn, SignInRefusedError } from './admin-session';
+import { ABSOLUTE_TIMEOUT_SEC, adminCookieName, authenticate, csrfMatches, signIn, SignInRefusedError } from './admin-session';
 import { consoleApiRoutes } from './api-routes';
 import { assetRoute } from './assets';
 import { checkOrigin, pageResult, pageRoute, sessionDepsOf, urlsOf } from './context';
@@ -25,6 +25,7 @@ const LINK_SPENT = 'This sign-in link has already been used or has expired. Link
 export function consoleRoutes(deps: ConsoleDeps): Route[] {
   const clock = deps.clock ?? systemClock;
   const session = sessionDepsOf(deps, clock);
+  const adminCookie = adminCookieName(deps.secureCookies);
   const page = (path: string, render: Parameters<typeof pageRoute>[3]) => pageRoute(session, deps, path, render);
 
   return [
@@ -52,7 +53,7 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
       if (!grant) return signInPage(400, LINK_SPENT);
       try {
         const { cookieValue } = await signIn(session, grant);
-        return redirect('/sso', [setCookie(ADMIN_COOKIE, cookieValue, { secure: deps.secureCookies, sameSite: 'lax', maxAgeSec: ABSOLUTE_TIMEOUT_SEC })]);
+        return redirect('/sso', [setCookie(adminCookie, cookieValue, { secure: deps.secureCookies, sameSite: 'lax', maxAgeSec: ABSOLUTE_TIMEOUT_SEC })]);
       } catch (error) {
         // The refusal is shown on the sign-in page, in its words; anything else is the error table's.
         if (error instanceof SignInRefusedError) return signInPage(403, error.message);
@@ -74,8 +75,8 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
       return redirect(target.toString());
     }),
     route('POST', '/logout', async ({ event, cookies, body }) => {
-      const cleared = clearCookie(ADMIN_COOKIE, deps.secureCookies);
-      const admin = await authenticate(session, cookies[ADMIN_COOKIE]);
+      const cleared = clearCookie(adminCookie, deps.secureCookies);
+      const admin = await authenticate(session, cookies[adminCookie]);
       if (!admin) return redirect('/login?signedOut=1', [cleared]);
       const urls = urlsOf(deps, event);
       checkOrigin(event, urls);

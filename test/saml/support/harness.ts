@@ -27,10 +27,13 @@ export function httpEvent(method: string, rawPath: string, options: { query?: Re
   return sharedHttpEvent(method, rawPath, options);
 }
 
-/** The session cookie value a response sets, if any. */
+/** The session cookie's name in deployed mode (the harness's default): `__Host-` prefixed. */
+export const SESSION = '__Host-natoma_session';
+
+/** The session cookie value a response sets, if any (either mode). */
 export function sessionCookieOf(result: HttpResult): string | undefined {
-  const line = (result.cookies ?? []).find((c) => c.startsWith('natoma_session='));
-  const value = line?.split(';')[0]!.slice('natoma_session='.length);
+  const line = (result.cookies ?? []).find((c) => /^(__Host-)?natoma_session=/.test(c));
+  const value = line?.split(';')[0]!.replace(/^(__Host-)?natoma_session=/, '');
   return value ? decodeURIComponent(value) : undefined;
 }
 
