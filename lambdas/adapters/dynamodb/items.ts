@@ -66,6 +66,7 @@ const idpConfig = z.object({
   wantAuthnRequestsSigned: z.boolean(),
   metadataUrl: z.string().optional(),
   importedAt: isoTime,
+  withdrawnCertificates: z.array(z.object({ certificate: z.string(), since: isoTime, trustedUntil: isoTime })).optional(),
 });
 const samlProblem = z.object({
   code: z.string(),

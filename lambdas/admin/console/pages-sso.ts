@@ -42,6 +42,7 @@ export function continueSignInPage(input: { tenantName: string; email: string; t
 }
 
 function certificateStatus(cert: CertificateView): HtmlFragment {
+  if (cert.trustedUntil) return html`<span class="badge warn" data-status="withdrawn">No longer published by the IdP: trusted until ${when(cert.trustedUntil)}</span>`;
   if (cert.expired) return html`<span class="badge bad">Expired</span>`;
   if (cert.expiresInDays !== undefined && cert.expiresInDays < 30) return html`<span class="badge bad">Expires in ${cert.expiresInDays} days</span>`;
   return html`<span class="badge ok">Valid</span>`;
@@ -131,6 +132,7 @@ ${updateHelp(view)}${errorSlot('activate-error')}</form>
 </div>
 <section class="card" aria-labelledby="active-h"><h2 id="active-h">Active configuration</h2>
 ${view.active ? html`<p><span class="badge ok">Active</span> Your users sign in with this IdP.</p>${idpDetails(view.active, 'active-cert')}` : html`<p><span class="badge muted">None</span> SAML sign-in is not active yet.</p>`}
+${view.certificateChanges.length ? html`<h3>Recent certificate changes</h3><ul id="certificate-changes">${view.certificateChanges.map((change) => html`<li>${when(change.at)}: ${change.summary}</li>`)}</ul>` : ''}
 ${
   view.previous
     ? html`<form data-api="/api/sso/rollback" data-then="reload" data-confirm="Go back to the previous IdP configuration (${view.previous.entityId})?"><div class="actions"><button type="submit" class="secondary">Roll back to the previous configuration</button></div>${errorSlot('rollback-error')}</form>`

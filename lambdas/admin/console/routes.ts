@@ -15,9 +15,10 @@ import { messagePage } from './page-kit';
 import { continueSignInPage, loginPage, ssoPage } from './pages-sso';
 import { activityPage, groupsPage, planPage, scimPage, userDetailPage, usersPage } from './pages-tenant';
 import type { ConsoleDeps } from './ports';
+import type { Tenant } from '../../core/tenancy/tenant';
 import { formBody, loginForm, loginQuery, queryOf, ssoLoginQuery } from '../schemas';
 import { listQuery, listUsers, parseCategory, userDetail } from './queries';
-import { planView, scimView, ssoView } from './views';
+import { planView, scimView, ssoView, type CertificateChange } from './views';
 
 const LINK_SPENT = 'This sign-in link has already been used or has expired. Links work once, for 15 minutes: ask your operator for a new one.';
 
@@ -89,7 +90,10 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
       return redirect('/login?signedOut=1', [cleared]);
     }),
     page('/', async () => redirect('/sso')),
-    page('/sso', async (c) => c.page(ssoPage(c.chrome, ssoView(c.tenant, c.urls, await deps.sso.spCertificates(c.tenant.id), clock.now())))),
+    page('/sso', async (c) => {
+      const [spCertificates, changes] = await Promise.all([deps.sso.spCertificates(c.tenant.id), recentCertificateChanges(deps, c.tenant.id)]);
+      return c.page(ssoPage(c.chrome, ssoView(c.tenant, c.urls, spCertificates, clock.now(), changes)));
+    }),
     page('/scim', async (c) => c.page(scimPage(c.chrome, scimView(c.tenant, c.urls, await deps.scim.listTokens(c.tenant.id))))),
     page('/plan', async (c) => c.page(planPage(c.chrome, planView(c.tenant)))),
     page('/users', async (c) => {
@@ -116,4 +120,10 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
     assetRoute,
     ...consoleApiRoutes(deps, session),
   ];
+}
+
+/** The last few certificate changes metadata refresh made (core/sso/metadata-refresh.ts), for the SSO page. */
+async function recentCertificateChanges(deps: ConsoleDeps, tenantId: Tenant['id']): Promise<CertificateChange[]> {
+  const { items } = await deps.activity.list(tenantId, { limit: 50, category: 'admin' });
+  return items.filter((event) => event.type.startsWith('sso.certificate.') && event.type !== 'sso.certificate.expiring').slice(0, 5).map((event) => ({ at: event.at, summary: event.summary }));
 }

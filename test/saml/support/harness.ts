@@ -70,7 +70,7 @@ export interface SamlWorld {
   drop(): Promise<void>;
 }
 
-export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed'; keyring?: SpKeyring } = {}): Promise<SamlWorld> {
+export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed'; keyring?: SpKeyring; tenantCacheMs?: number } = {}): Promise<SamlWorld> {
   const table = await createTestTable();
   const clock = options.clock ?? systemClock;
   const store = createDynamoAdapters({ db: table.db, tableName: table.tableName, clock });
@@ -81,7 +81,7 @@ export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'l
   const idp = new SamlifyIdp();
   const logs: string[] = [];
   const logger = new Logger({ service: 'saml-test' }, 'debug', (line) => logs.push(line));
-  const handleRaw = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed' });
+  const handleRaw = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed', tenantCacheMs: options.tenantCacheMs });
   const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, apiBaseUrl: API, metadata: idpMetadataSource({ mode: 'deployed' }) });
   let binding: string | undefined;
   const handle = async (event: HttpEvent): Promise<HttpResult> => {
