@@ -174,6 +174,19 @@ describe('console sign-in', () => {
     expect((await h.request('GET', '/api/session', { cookie })).statusCode).toBe(401);
   });
 
+  it('refuses a cross-site sign-out without touching the session or the cookie', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const cookie = cookiePair(await signInWith(await link(tenant.id, 'stay@acme.example')), ADMIN_COOKIE);
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+      const out = await h.request('POST', '/logout', { cookie, form: {}, headers });
+      expect(out.statusCode).toBe(403);
+      expect(out.cookies ?? []).toEqual([]);
+      // Without the session cookie (SameSite=Lax keeps it off a cross-site POST) the cookie is not cleared either.
+      expect((await h.request('POST', '/logout', { form: {}, headers })).cookies ?? []).toEqual([]);
+    }
+    expect((await h.request('GET', '/api/session', { cookie })).statusCode).toBe(200);
+  });
+
   it('sends "Sign in with SSO" to the tenant\'s initiate-login URL only when SAML is active', async () => {
     const inactive = await createTenant(h.adapters, h.clock);
     const refused = await h.request('GET', '/login/sso', { query: { who: `jane@${inactive.domains[0]}` } });

@@ -10,7 +10,7 @@ import { route, type Route } from '../../http/routes';
 import { ABSOLUTE_TIMEOUT_SEC, adminCookieName, authenticate, csrfMatches, signIn, SignInRefusedError } from './admin-session';
 import { consoleApiRoutes } from './api-routes';
 import { assetRoute } from './assets';
-import { checkOrigin, pageResult, pageRoute, sessionDepsOf, urlsOf } from './context';
+import { pageResult, pageRoute, sessionDepsOf, urlsOf } from './context';
 import { messagePage } from './page-kit';
 import { continueSignInPage, loginPage, ssoPage } from './pages-sso';
 import { activityPage, groupsPage, planPage, scimPage, userDetailPage, usersPage } from './pages-tenant';
@@ -76,16 +76,15 @@ export function consoleRoutes(deps: ConsoleDeps): Route[] {
       return redirect(target.toString());
     }),
     route('POST', '/logout', async ({ event, cookies, body }) => {
+      const urls = urlsOf(deps, event);
+      const notSignedOut = () => pageResult(urls, 403, messagePage(undefined, 'This sign-out request did not come from the console, so you are still signed in. Use the Sign out button.', 'Not signed out'));
+      // Logout CSRF: another site's POST changes nothing, not even the cookie (it is not sent cross-site, but it could be cleared).
+      if (!fromOwnOrigin(event, new URL(urls.admin).origin)) return notSignedOut();
       const cleared = clearCookie(adminCookie, deps.secureCookies);
       const admin = await authenticate(session, cookies[adminCookie]);
       if (!admin) return redirect('/login?signedOut=1', [cleared]);
-      const urls = urlsOf(deps, event);
-      checkOrigin(event, urls);
       const presented = (body.kind === 'form' ? body.value.get('csrf') : undefined) ?? header(event, 'x-csrf-token');
-      if (!csrfMatches(admin.session, presented ?? undefined)) {
-        const message = 'This sign-out request did not come from the console, so you are still signed in. Use the Sign out button.';
-        return pageResult(urls, 403, messagePage(undefined, message, 'Not signed out'));
-      }
+      if (!csrfMatches(admin.session, presented ?? undefined)) return notSignedOut();
       await deps.sessions.revoke(admin.session.sessionHash);
       return redirect('/login?signedOut=1', [cleared]);
     }),
