@@ -117,7 +117,8 @@ async function findOrCreateTenant(call: OperatorCall, marker: Marker | undefined
 
 /** Signs in to the console with a one-time link, as an admin following the operator's email would. */
 async function consoleSession(browser: Browserless, link: string, adminUrl: string) {
-  const landing = await browser.open(link);
+  // The link opens a Continue page; its button's POST signs in.
+  const landing = await browser.submit(await browser.open(link));
   const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(landing.body)?.[1];
   if (landing.status !== 200 || !csrf) throw new Error(`the console sign-in link did not open the console (HTTP ${landing.status}, "${titleOf(landing.body)}")`);
   const origin = new URL(adminUrl).origin;

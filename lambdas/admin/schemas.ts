@@ -66,10 +66,19 @@ export const loginQuery = z.object({
   signedOut: z.string().max(10).optional(),
 });
 
+/** The Continue button's form on the sign-in interstitial (and the logout form's CSRF token). */
+export const loginForm = z.object({ token: z.string().max(400).default('') });
+
 export const ssoLoginQuery = z.object({ who: z.string().max(320).default('') });
 
 export function queryOf<T extends z.ZodTypeAny>(query: Readonly<Record<string, string | undefined>>, schema: T): z.infer<T> {
   return validate(query, schema, {});
+}
+
+/** The fields of a form POST, validated (a repeated field counts once); another body is read as no fields. */
+export function formBody<T extends z.ZodTypeAny>(body: ParsedBody, schema: T): z.infer<T> {
+  const fields = body.kind === 'form' ? Object.fromEntries(body.value) : {};
+  return validate(fields, schema, {});
 }
 
 function validate<T extends z.ZodTypeAny>(value: unknown, schema: T, options: BodyOptions): z.infer<T> {

@@ -7,6 +7,7 @@ import { requestCount } from '../http/metrics';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
 import { SAML_MAX_BODY_BYTES, samlErrorAnswer } from './error-table';
+import { loginBinding } from './login-binding';
 import { samlRoutes } from './routes';
 import { SpKeyringProvider } from './sp-credentials';
 import { TenantCache, TENANT_CACHE_MS } from './tenant-cache';
@@ -42,7 +43,7 @@ export function createSamlHandler(deps: SamlHandlerDeps, extraRoutes: readonly R
   const tenantCache = new TenantCache(deps.tenants, deps.tenantCacheMs ?? TENANT_CACHE_MS);
   const adminConsoleUrl = deps.adminPublicUrl?.replace(/\/+$/, '');
   const flows = { ...deps, cachedTenants: tenantCache, keyring, clock, adminConsoleUrl };
-  const routes = samlRoutes({ ...deps, flows, tenantCache, clock, secureCookies: deps.runtimeMode !== 'local' });
+  const routes = samlRoutes({ ...deps, flows, tenantCache, clock, secureCookies: deps.runtimeMode !== 'local', binding: loginBinding(deps.runtimeMode !== 'local') });
   return httpPipeline({
     logger: deps.logger ?? createLogger('saml', 'info'),
     routes: [...routes, ...extraRoutes],

@@ -80,20 +80,25 @@ const rows = (pairs: [string, string][]): HtmlFragment => html`<table>${pairs.ma
 export function testResultPage(input: { tenantName: string; passed: boolean; problems: SamlProblem[]; attributes?: Record<string, string[]>; nameId?: string; correlationId: string }): HtmlFragment {
   const body = input.passed
     ? html`<h1 class="ok">Test SAML passed</h1><p>The identity provider's response for <strong>${input.tenantName}</strong> was valid. You can now click <strong>Update</strong> to activate this configuration.</p>
+${input.problems.length ? html`<h2>Advice</h2><ul>${input.problems.map((p) => html`<li data-advice="${p.code}">${p.message}</li>`)}</ul>` : ''}
 <h2>What the identity provider sent</h2>${rows([['NameID', input.nameId ?? ''], ...Object.entries(input.attributes ?? {}).map(([k, v]) => [k, v.join(', ')] as [string, string])])}`
     : html`<h1 class="bad">Test SAML failed</h1><p>The response for <strong>${input.tenantName}</strong> cannot be accepted. Fix the following in the identity provider (or re-import its metadata) and test again:</p>
 <ul>${input.problems.map((p) => html`<li><strong>${p.message}</strong>${p.expected !== undefined || p.received !== undefined ? rows([['Expected', p.expected ?? ''], ['Received', p.received ?? '']]) : ''}</li>`)}</ul>`;
   return page(input.passed ? 'Test SAML passed' : 'Test SAML failed', html`${body}<p class="muted">Reference: <code>${input.correlationId}</code>. You can close this tab and go back to the SSO settings.</p>`, { wide: true });
 }
 
-export function dashboardPage(input: { name: string; email: string; tenantName: string; tenantId: string; groups: string[] }): HtmlFragment {
+/** The sign-out form: a POST from our origin, carrying the session's logout token. */
+const signOutForm = (logoutToken: string | undefined): HtmlFragment =>
+  html`<form method="post" action="/logout">${logoutToken ? html`<input type="hidden" name="token" value="${logoutToken}">` : ''}<button type="submit">Sign out</button></form>`;
+
+export function dashboardPage(input: { name: string; email: string; tenantName: string; tenantId: string; groups: string[]; logoutToken?: string }): HtmlFragment {
   return page(
     'Dashboard',
     html`<h1>Welcome, ${input.name}</h1>
 <table><tr><th scope="row">Name</th><td data-field="name">${input.name}</td></tr><tr><th scope="row">Email</th><td data-field="email">${input.email}</td></tr>
 <tr><th scope="row">Organisation</th><td data-field="tenant">${input.tenantName} <span class="muted">(${input.tenantId})</span></td></tr>
 <tr><th scope="row">Groups</th><td data-field="groups">${input.groups.length ? input.groups.join(', ') : html`<span class="muted">none</span>`}</td></tr></table>
-<form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
+${signOutForm(input.logoutToken)}`,
   );
 }
 
@@ -101,18 +106,18 @@ export function signedOutPage(): HtmlFragment {
   return page('Signed out', html`<h1>You are signed out</h1><p><a href="/signin">Sign in again</a></p>`);
 }
 
-export function logoutConfirmPage(): HtmlFragment {
-  return page('Sign out', html`<h1>Sign out?</h1><form method="post" action="/logout"><button type="submit">Sign out</button></form>`);
+export function logoutConfirmPage(logoutToken: string | undefined): HtmlFragment {
+  return page('Sign out', html`<h1>Sign out?</h1>${signOutForm(logoutToken)}`);
 }
 
 /**
  * HTTP-POST binding for an AuthnRequest: a form the user submits (no script, so the strict CSP holds);
  * the CSP's form-action admits the IdP's origin only.
  */
-export function postBindingAnswer(url: string, fields: Record<string, string>): HttpResult {
+export function postBindingAnswer(url: string, fields: Record<string, string>, cookies?: string[]): HttpResult {
   const form = page(
     'Continue to sign in',
     html`<h1>Continue to your identity provider</h1><form method="post" action="${url}">${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="submit">Continue</button></form>`,
   );
-  return pageAnswer(200, form, { csp: STRICT_CSP.replace("form-action 'self'", `form-action ${new URL(url).origin}`) });
+  return pageAnswer(200, form, { csp: STRICT_CSP.replace("form-action 'self'", `form-action ${new URL(url).origin}`), cookies });
 }

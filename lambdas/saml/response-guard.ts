@@ -33,6 +33,38 @@ const ALLOWED_TRANSFORMS = new Set([
   'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments',
 ]);
 
+const XMLENC = 'http://www.w3.org/2001/04/xmlenc#';
+// Block ciphers for an encrypted assertion: AES-GCM (what our metadata asks for) and AES-CBC (Okta and others
+// still offer it, and tenants use it). No 3DES or anything weaker.
+export const ALLOWED_BLOCK_ENCRYPTION = new Set([
+  'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+  'http://www.w3.org/2009/xmlenc11#aes128-gcm',
+  'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
+  'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
+]);
+// Key transport: RSA-OAEP only (RSA PKCS#1 v1.5 is a padding oracle of its own).
+const ALLOWED_KEY_TRANSPORT = new Set(['http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p']);
+/** The one answer to every decryption or decrypted-content failure: no padding oracle, no parser text. */
+const UNDECRYPTABLE = 'The encrypted assertion could not be decrypted with our SP key, or what it holds is not a single valid assertion.';
+
+// Algorithms a refusal may name (weak ones an IdP may really use); any other URI is "an unsupported algorithm":
+// the sender chooses it, so it is never repeated on a page, in a log or in the activity log.
+const KNOWN_WEAK_ALGORITHMS: Readonly<Record<string, string>> = {
+  'http://www.w3.org/2000/09/xmldsig#rsa-sha1': 'RSA-SHA1',
+  'http://www.w3.org/2000/09/xmldsig#dsa-sha1': 'DSA-SHA1',
+  'http://www.w3.org/2000/09/xmldsig#hmac-sha1': 'HMAC-SHA1',
+  'http://www.w3.org/2001/04/xmldsig-more#hmac-sha256': 'HMAC-SHA256',
+  'http://www.w3.org/2000/09/xmldsig#sha1': 'SHA-1',
+  'http://www.w3.org/2001/04/xmldsig-more#md5': 'MD5',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-md5': 'RSA-MD5',
+  'http://www.w3.org/2001/04/xmlenc#tripledes-cbc': '3DES (Triple DES)',
+  'http://www.w3.org/2001/04/xmlenc#rsa-1_5': 'RSA PKCS#1 v1.5',
+  'http://www.w3.org/2001/04/xmlenc#aes192-cbc': 'AES-192-CBC',
+  'http://www.w3.org/2009/xmlenc11#aes192-gcm': 'AES-192-GCM',
+  'http://www.w3.org/2009/xmlenc11#rsa-oaep': 'RSA-OAEP (XML Encryption 1.1)',
+};
+export const algorithmName = (uri: string): string => KNOWN_WEAK_ALGORITHMS[uri] ?? (uri ? 'an unsupported algorithm' : 'no algorithm');
+
 /** Facts read from the still-unverified response, used to route it; identity never comes from here. */
 export interface GuardedResponse {
   readonly xml: string;
@@ -45,12 +77,17 @@ export interface GuardedResponse {
   readonly encrypted: boolean;
   /** The SP private key that decrypted the assertion, when it was encrypted. */
   readonly decryptionKeyPem?: string;
+  /** The block cipher of an encrypted assertion (one of ALLOWED_BLOCK_ENCRYPTION). */
+  readonly encryptionAlgorithm?: string;
   /** The decrypted assertion XML (encrypted responses only), for checks and diagnostics. */
   readonly decryptedAssertionXml?: string;
   /** How many ds:Signature elements sign the Response itself and the assertion. */
   readonly responseSigned: boolean;
   readonly assertionSigned: boolean;
 }
+
+const MAX_IN_RESPONSE_TO_CHARS = 256;
+const NOT_WELL_FORMED = 'The SAML response is not well-formed XML.';
 
 const refuse = (code: string, message: string): never => {
   throw new SamlLoginError(code, message);
@@ -73,16 +110,22 @@ export function decodeSamlResponse(field: string | undefined): string {
  * the document, every signature using allowed algorithms and transforms. Encrypted assertions are
  * decrypted with our key(s) so that their inner signature is checked too.
  */
-export async function guardResponse(xml: string, decryptionKeys: string[]): Promise<GuardedResponse> {
+export async function guardResponse(xml: string, decryptionKeys: readonly string[] | (() => Promise<readonly string[]>)): Promise<GuardedResponse> {
   let document: XmlDocument;
   try {
     document = parseXmlStrict(xml, 'The SAML response');
   } catch (error) {
-    if (error instanceof XmlRefusedError) return refuse(/DOCTYPE|ENTITY/.test(error.message) ? 'doctype' : 'malformed', error.message + '.');
+    // The parser's own text is never repeated: it quotes the input.
+    if (error instanceof XmlRefusedError) {
+      return /DOCTYPE|ENTITY/.test(error.message) ? refuse('doctype', 'The SAML response declares a DOCTYPE or entities, which is never accepted.') : refuse('malformed', NOT_WELL_FORMED);
+    }
     throw error;
   }
   const root = document.documentElement!;
   if (root.localName !== 'Response' || root.namespaceURI !== PROTOCOL) return refuse('not-a-response', 'The message is not a SAML 2.0 Response.');
+  const inResponseTo = attr(root, 'InResponseTo');
+  // Refused before anything is looked up with it (our own IDs are 41 characters).
+  if (inResponseTo !== undefined && inResponseTo.length > MAX_IN_RESPONSE_TO_CHARS) return refuse('in-response-to', 'The response answers a sign-in request we did not make.');
   if (elementsByLocalName(document, 'Response').length !== 1) return refuse('wrapped', 'The SAML response contains more than one Response element.');
   const assertions = elementsByLocalName(document, 'Assertion');
   const encrypted = elementsByLocalName(document, 'EncryptedAssertion');
@@ -98,8 +141,11 @@ export async function guardResponse(xml: string, decryptionKeys: string[]): Prom
   let decryptionKeyPem: string | undefined;
   let decryptedAssertionXml: string | undefined;
   if (encrypted.length === 1) {
-    if (decryptionKeys.length === 0) return refuse('cannot-decrypt', 'The assertion is encrypted but no SP key is available to decrypt it.');
-    for (const key of decryptionKeys) {
+    checkEncryptionAlgorithms(encrypted[0]!);
+    // The caller checks the tenant before handing out keys: nothing is decrypted for an unknown address.
+    const keys = typeof decryptionKeys === 'function' ? await decryptionKeys() : decryptionKeys;
+    if (keys.length === 0) return refuse('cannot-decrypt', UNDECRYPTABLE);
+    for (const key of keys) {
       try {
         decryptedAssertionXml = await decryptXml(encrypted[0]!.toString(), key);
         decryptionKeyPem = key;
@@ -108,33 +154,60 @@ export async function guardResponse(xml: string, decryptionKeys: string[]): Prom
         // try the next key of the rollover
       }
     }
-    if (decryptedAssertionXml === undefined) return refuse('cannot-decrypt', 'The encrypted assertion could not be decrypted with our SP key: the IdP may use an old SP certificate.');
-    let inner: XmlDocument;
-    try {
-      inner = parseXmlStrict(decryptedAssertionXml, 'The decrypted assertion');
-    } catch (error) {
-      return refuse('malformed', (error as Error).message + '.');
-    }
-    const innerRoot = inner.documentElement!;
-    if (innerRoot.localName !== 'Assertion' || innerRoot.namespaceURI !== ASSERTION || elementsByLocalName(inner, 'Assertion').length !== 1) {
-      return refuse('multiple-assertions', 'The encrypted content must be exactly one assertion.');
-    }
+    // Bad padding, a bad key, bad XML inside, or not one assertion: one code, one message (no oracle).
+    const inner = decryptedAssertionXml === undefined ? undefined : singleAssertion(decryptedAssertionXml);
+    if (!inner) return refuse('cannot-decrypt', UNDECRYPTABLE);
     checkSignatures(inner);
-    assertionSigned = childElements(innerRoot, 'Signature', DSIG).length > 0;
+    assertionSigned = childElements(inner.documentElement!, 'Signature', DSIG).length > 0;
   }
   return {
     xml,
     document,
-    inResponseTo: attr(root, 'InResponseTo'),
+    inResponseTo,
     destination: attr(root, 'Destination'),
     responseIssuer: textOf(childElements(root, 'Issuer', ASSERTION)[0]),
     statusCode: statusCodeOf(root),
     encrypted: encrypted.length === 1,
+    encryptionAlgorithm: encrypted.length === 1 ? blockCipherOf(encrypted[0]!) : undefined,
     decryptionKeyPem,
     decryptedAssertionXml,
     responseSigned,
     assertionSigned,
   };
+}
+
+const blockCipherOf = (encryptedAssertion: XmlElement): string | undefined =>
+  attr(childElements(elementsByLocalName(encryptedAssertion, 'EncryptedData')[0]!, 'EncryptionMethod', XMLENC)[0], 'Algorithm');
+
+/** The decrypted content as a document holding exactly one assertion at its root, else undefined. */
+function singleAssertion(xml: string): XmlDocument | undefined {
+  try {
+    const inner = parseXmlStrict(xml, 'The decrypted assertion');
+    const root = inner.documentElement!;
+    return root.localName === 'Assertion' && root.namespaceURI === ASSERTION && elementsByLocalName(inner, 'Assertion').length === 1 ? inner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Before any decryption: one EncryptedData, an allowed block cipher, and every EncryptedKey on RSA-OAEP.
+ * Every EncryptionMethod in the element is checked, wherever it sits, since the decryptor picks the first it finds.
+ */
+function checkEncryptionAlgorithms(encryptedAssertion: XmlElement): void {
+  const data = elementsByLocalName(encryptedAssertion, 'EncryptedData').filter((e) => e.namespaceURI === XMLENC);
+  if (data.length !== 1) refuse('cannot-decrypt', UNDECRYPTABLE);
+  for (const method of elementsByLocalName(encryptedAssertion, 'EncryptionMethod')) {
+    const algorithm = attr(method, 'Algorithm') ?? '';
+    const parent = method.parentNode as XmlElement | null;
+    const allowed = parent === data[0] ? ALLOWED_BLOCK_ENCRYPTION : parent?.localName === 'EncryptedKey' ? ALLOWED_KEY_TRANSPORT : undefined;
+    if (!allowed?.has(algorithm)) {
+      throw new SamlLoginError('weak-encryption', `The assertion is encrypted with ${algorithmName(algorithm)}, which is not accepted: set the identity provider to encrypt with AES-256-GCM (or AES-CBC) and RSA-OAEP.`, [
+        { code: 'weak-encryption', message: 'The encryption algorithm is not accepted: set the IdP to encrypt with AES-256-GCM and RSA-OAEP', expected: 'AES-256-GCM (or AES-CBC) with RSA-OAEP', received: algorithmName(algorithm) },
+      ]);
+    }
+  }
+  if (elementsByLocalName(encryptedAssertion, 'EncryptedKey').length === 0) refuse('cannot-decrypt', UNDECRYPTABLE);
 }
 
 function statusCodeOf(root: XmlElement): string | undefined {
@@ -152,8 +225,8 @@ function checkSignatures(document: XmlDocument): void {
       const hmac = /hmac/i.test(algorithm);
       throw new SamlLoginError(
         hmac ? 'hmac-signature' : 'weak-signature',
-        hmac ? 'The SAML response is signed with HMAC, which is never accepted: the IdP must sign with RSA or ECDSA and SHA-256 or stronger.' : `The SAML response is signed with ${algorithm || 'an unknown algorithm'}; only RSA or ECDSA with SHA-256 or stronger is accepted (Okta: Signature Algorithm RSA-SHA256).`,
-        [{ code: hmac ? 'hmac-signature' : 'weak-signature', message: 'The signature algorithm is too weak: set the IdP to sign with RSA-SHA256', expected: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 (or stronger)', received: algorithm || '(missing)' }],
+        hmac ? 'The SAML response is signed with HMAC, which is never accepted: the IdP must sign with RSA or ECDSA and SHA-256 or stronger.' : `The SAML response is signed with ${algorithmName(algorithm)}; only RSA or ECDSA with SHA-256 or stronger is accepted (Okta: Signature Algorithm RSA-SHA256).`,
+        [{ code: hmac ? 'hmac-signature' : 'weak-signature', message: 'The signature algorithm is too weak: set the IdP to sign with RSA-SHA256', expected: 'RSA-SHA256 (or stronger)', received: algorithmName(algorithm) }],
       );
     }
     const references = childElements(signedInfo[0]!, 'Reference', DSIG);
@@ -169,8 +242,8 @@ function checkReference(reference: XmlElement): void {
   const digests = childElements(reference, 'DigestMethod', DSIG);
   const digest = attr(digests[0], 'Algorithm') ?? '';
   if (digests.length !== 1 || !ALLOWED_DIGEST_METHODS.has(digest)) {
-    throw new SamlLoginError('weak-signature', `The SAML response's signature digests with ${digest || 'an unknown algorithm'}; only SHA-256 or stronger is accepted.`, [
-      { code: 'weak-signature', message: 'The digest algorithm is too weak: set the IdP to use SHA-256', expected: 'http://www.w3.org/2001/04/xmlenc#sha256 (or stronger)', received: digest || '(missing)' },
+    throw new SamlLoginError('weak-signature', `The SAML response's signature digests with ${algorithmName(digest)}; only SHA-256 or stronger is accepted.`, [
+      { code: 'weak-signature', message: 'The digest algorithm is too weak: set the IdP to use SHA-256', expected: 'SHA-256 (or stronger)', received: algorithmName(digest) },
     ]);
   }
   for (const transform of elementsByLocalName(reference, 'Transform')) {

@@ -9,6 +9,11 @@ const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 
+// Identifiers become storage keys and session attributes: bounded before they get there (DynamoDB keys stop at 1-2 KB).
+const MAX_IDENTIFIER_CHARS = 256;
+const MAX_NAME_ID_CHARS = 320;
+const tooLong = () => new SamlLoginError('too-long', 'The assertion carries an identifier longer than this service accepts.');
+
 export interface ValidationExpectations {
   readonly idp: IdpConfig;
   readonly spEntityId: string;
@@ -96,11 +101,13 @@ export async function validateResponse(guarded: GuardedResponse, expect: Validat
   }
   const assertionId = attr(signed, 'ID');
   if (!assertionId) throw new SamlLoginError('malformed', 'The assertion has no ID.');
+  if (assertionId.length > MAX_IDENTIFIER_CHARS) throw tooLong();
 
   const subject = childElements(signed, 'Subject', ASSERTION)[0];
   const nameIdElement = subject ? childElements(subject, 'NameID', ASSERTION)[0] : undefined;
   const nameId = textOf(nameIdElement);
   if (!nameId) throw new SamlLoginError('no-name-id', 'The assertion does not say who signed in (no NameID).');
+  if (nameId.length > MAX_NAME_ID_CHARS) throw tooLong();
   const skewMs = expect.clockSkewSec * 1000;
   const now = expect.now.getTime();
   const bearer = (subject ? childElements(subject, 'SubjectConfirmation', ASSERTION) : []).filter((c) => attr(c, 'Method') === BEARER);
@@ -135,6 +142,7 @@ export async function validateResponse(guarded: GuardedResponse, expect: Validat
     }
   }
   const authn = childElements(signed, 'AuthnStatement', ASSERTION)[0];
+  if ((attr(authn, 'SessionIndex')?.length ?? 0) > MAX_IDENTIFIER_CHARS || issuer.length > MAX_IDENTIFIER_CHARS) throw tooLong();
   return {
     nameId,
     nameIdFormat: attr(nameIdElement, 'Format'),

@@ -9,17 +9,19 @@ import type { SessionStore } from '../core/sessions/ports';
 import type { TenantRepository } from '../core/tenancy/ports';
 import { emailDomain, type Tenant } from '../core/tenancy/tenant';
 import { spUrls } from '../core/tenancy/urls';
-import { clearCookie, setCookie } from '../http/cookies';
+import { clearCookie, hostCookieName, setCookie } from '../http/cookies';
 import { RequestError } from '../http/errors';
+import { fromOwnOrigin } from '../http/same-origin';
 import type { HttpResult } from '../http/request';
 import { json, redirect } from '../http/responses';
 import { route, type Route, type RouteRequest } from '../http/routes';
 import { consumeResponse } from './flows/acs';
-import { SESSION_COOKIE, SESSION_TTL_SEC, safeRelay, type AcsOutcome, type LoginPurpose, type SignInDeps } from './flows/shared';
+import { logoutTokenMatches, logoutTokenOf, SESSION_COOKIE, SESSION_TTL_SEC, safeRelay, type AcsOutcome, type LoginPurpose, type SignInDeps } from './flows/shared';
 import { startLogin } from './flows/sp-initiated';
 import { openTest } from './flows/test-saml';
 import { adminContinuePage, cannotStartPage, dashboardPage, logoutConfirmPage, pageAnswer, postBindingAnswer, signedOutPage, signInPage, testResultPage } from './pages';
 import { SamlLoginError } from './saml-errors';
+import type { LoginBinding } from './login-binding';
 import type { LoginStart } from './saml-provider';
 import { buildSpMetadata } from './sp-metadata';
 import type { TenantCache } from './tenant-cache';
@@ -37,6 +39,8 @@ export interface SamlSurface {
   readonly secureCookies: boolean;
   /** Public base URL of the API; the request's domain when absent. */
   readonly publicBaseUrl?: string;
+  /** The cookie that binds an SP-initiated login to the browser that started it. */
+  readonly binding: LoginBinding;
 }
 
 // The edge: what a query or form may hold, checked before any rule sees it.
@@ -49,12 +53,16 @@ const acsForm = z.object({ SAMLResponse: z.string().optional() });
 /** The route table of the SAML surface (docs/architecture.md lists the same). */
 export function samlRoutes(surface: SamlSurface): Route[] {
   const { flows, tenantCache } = surface;
+  const sessionCookie = hostCookieName(SESSION_COOKIE, surface.secureCookies);
   const apiBaseUrl = (request: RouteRequest): string => (surface.publicBaseUrl ?? `https://${request.event.requestContext.domainName}`).replace(/\/+$/, '');
 
-  /** The way to the IdP, or the neutral page when the tenant has no configuration to start with. */
-  const answerStart = (start: LoginStart | undefined): HttpResult => {
+  /** The way to the IdP with the browser's login binding, or the neutral page when the tenant has no configuration to start with. */
+  const beginLogin = async (request: RouteRequest, begin: (binding: string) => Promise<LoginStart | undefined>): Promise<HttpResult> => {
+    const binding = surface.binding.valueFor(request.cookies);
+    const start = await begin(binding);
     if (!start) return pageAnswer(200, cannotStartPage());
-    return start.kind === 'redirect' ? redirect(start.location) : postBindingAnswer(start.url, start.fields);
+    const cookies = [surface.binding.cookie(binding, apiBaseUrl(request))];
+    return start.kind === 'redirect' ? redirect(start.location, cookies) : postBindingAnswer(start.url, start.fields, cookies);
   };
 
   const signIn = async (rawEmail: string, request: RouteRequest): Promise<HttpResult> => {
@@ -64,7 +72,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     const tenant = await tenantCache.findByDomain(domain);
     // Unknown domain and inactive SSO get the same page: the sign-in form must not reveal which organisations exist.
     if (!tenant || !tenant.sso.active) return pageAnswer(200, cannotStartPage(email));
-    return answerStart(await startLogin(flows, tenant, 'login', apiBaseUrl(request)));
+    return beginLogin(request, (binding) => startLogin(flows, tenant, 'login', apiBaseUrl(request), binding));
   };
 
   return [
@@ -89,31 +97,37 @@ export function samlRoutes(surface: SamlSurface): Route[] {
       }
       const tenantId = request.params.tenantId!;
       const tenant = TENANT_ID_PATTERN.test(tenantId) ? await tenantCache.get(asTenantId(tenantId)) : undefined;
-      return answerStart(await startLogin(flows, tenant, purpose, apiBaseUrl(request), relayFromTarget(query.target_link_uri, apiBaseUrl(request))));
+      return beginLogin(request, (binding) => startLogin(flows, tenant, purpose, apiBaseUrl(request), binding, relayFromTarget(query.target_link_uri, apiBaseUrl(request))));
     }),
     route('GET', '/saml/{tenantId}/test', async (request) => {
       const { ticket } = edge(testQuery, request.query);
-      return answerStart(await openTest(flows, asTenantId(request.params.tenantId!), ticket, apiBaseUrl(request), (id) => tenantCache.fresh(id)));
+      return beginLogin(request, (binding) => openTest(flows, asTenantId(request.params.tenantId!), ticket, apiBaseUrl(request), binding, (id) => tenantCache.fresh(id)));
     }),
     route('POST', '/saml/{tenantId}/acs', async (request) => {
       const tenantId = tenantIdOf(request.params.tenantId);
       const { SAMLResponse } = edge(acsForm, formOf(request));
-      const outcome = await consumeResponse(flows, tenantId, SAMLResponse, apiBaseUrl(request), request.correlationId, request.log);
+      const post = { tenantId, samlResponse: SAMLResponse, binding: request.cookies[surface.binding.cookieName], apiBaseUrl: apiBaseUrl(request), correlationId: request.correlationId };
+      const outcome = await consumeResponse(flows, post, request.log);
       return acsAnswer(outcome, request);
     }),
     route('GET', '/dashboard', (request) => dashboard(request)),
-    route('GET', '/logout', async () => pageAnswer(200, logoutConfirmPage())),
+    route('GET', '/logout', async (request) => pageAnswer(200, logoutConfirmPage(logoutTokenOf(request.cookies[sessionCookie])))),
     route('POST', '/logout', async (request) => {
-      const value = request.cookies[SESSION_COOKIE];
+      const value = request.cookies[sessionCookie];
+      // Logout CSRF: another site must not sign the browser out. Our own pages post from our origin and carry the token.
+      const sameOrigin = fromOwnOrigin(request.event, new URL(apiBaseUrl(request)).origin, { requireEvidence: true });
+      if (!sameOrigin && !logoutTokenMatches(value, formOf(request).token)) {
+        throw new SamlLoginError('logout-cross-site', 'This sign-out request came from another site, so you are still signed in. Use the Sign out button on the dashboard.', [], 403, { title: 'Not signed out', back: { href: '/dashboard', label: 'Back to the dashboard' } });
+      }
       if (value) await surface.sessions.revoke(sha256Hex(value));
-      return pageAnswer(200, signedOutPage(), { cookies: [clearCookie(SESSION_COOKIE, surface.secureCookies)] });
+      return pageAnswer(200, signedOutPage(), { cookies: [clearCookie(sessionCookie, surface.secureCookies)] });
     }),
   ];
 
   function acsAnswer(outcome: AcsOutcome, request: RouteRequest): HttpResult {
     if (outcome.kind === 'session') {
       request.log.info('login succeeded', { tenantId: outcome.tenant.id, userId: outcome.user.id });
-      const cookie = setCookie(SESSION_COOKIE, outcome.cookieValue, { secure: surface.secureCookies, maxAgeSec: SESSION_TTL_SEC, sameSite: 'lax' });
+      const cookie = setCookie(sessionCookie, outcome.cookieValue, { secure: surface.secureCookies, maxAgeSec: SESSION_TTL_SEC, sameSite: 'lax' });
       return { statusCode: 303, headers: { location: outcome.location, 'cache-control': 'no-store' }, cookies: [cookie] };
     }
     if (outcome.kind === 'admin-link') {
@@ -123,14 +137,14 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     const { outcome: test, tenant, recorded } = outcome;
     request.log.info('saml test finished', { tenantId: tenant.id, passed: test.status === 'passed', recorded });
     const page = test.status === 'passed'
-      ? testResultPage({ tenantName: tenant.name, passed: true, problems: [], attributes: test.attributes, nameId: test.nameId, correlationId: request.correlationId })
+      ? testResultPage({ tenantName: tenant.name, passed: true, problems: test.advice ?? [], attributes: test.attributes, nameId: test.nameId, correlationId: request.correlationId })
       : testResultPage({ tenantName: tenant.name, passed: false, problems: test.problems, correlationId: request.correlationId });
     return pageAnswer(test.status === 'passed' ? 200 : 422, page);
   }
 
   async function dashboard(request: RouteRequest): Promise<HttpResult> {
-    const value = request.cookies[SESSION_COOKIE];
-    const signOut = [clearCookie(SESSION_COOKIE, surface.secureCookies)];
+    const value = request.cookies[sessionCookie];
+    const signOut = [clearCookie(sessionCookie, surface.secureCookies)];
     const session = value ? await surface.sessions.get(sha256Hex(value)) : undefined;
     if (!session || session.kind !== 'app' || Date.parse(session.expiresAt) <= surface.clock.now().getTime()) return redirect('/signin', value ? signOut : undefined);
     const [user, tenant] = await Promise.all([surface.users.get(session.tenantId, session.userId), surface.tenants.get(session.tenantId)]);
@@ -140,7 +154,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     }
     const groups = await surface.groups.groupsOfUser(session.tenantId, session.userId);
     request.log.debug('dashboard', { tenantId: tenant.id });
-    return pageAnswer(200, dashboardPage({ name: displayNameOf(user), email: primaryEmail(user) ?? user.userName, tenantName: tenant.name, tenantId: tenant.id, groups: groups.map((g) => g.displayName).sort() }));
+    return pageAnswer(200, dashboardPage({ logoutToken: logoutTokenOf(value), name: displayNameOf(user), email: primaryEmail(user) ?? user.userName, tenantName: tenant.name, tenantId: tenant.id, groups: groups.map((g) => g.displayName).sort() }));
   }
 }
 

@@ -1,4 +1,5 @@
 import { SAML, ValidateInResponseTo, type CacheProvider } from '@node-saml/node-saml';
+import { trustedCertificates } from '../core/sso/certificate-trust';
 import type { IdpConfig } from '../core/tenancy/tenant';
 import type { SpUrls } from '../core/tenancy/urls';
 import { certificatePem } from '../adapters/saml-metadata/idp-metadata';
@@ -36,7 +37,8 @@ export function samlFor(
     callbackUrl: expect.acsUrl,
     issuer: expect.spEntityId,
     audience: expect.spEntityId,
-    idpCert: expect.idp.signingCertificates.map(certificatePem),
+    // Certificates the IdP stopped publishing are trusted only until their grace period ends.
+    idpCert: trustedCertificates(expect.idp, expect.now ?? new Date()).map(certificatePem),
     idpIssuer: expect.idp.entityId,
     entryPoint: expect.idp.ssoRedirectUrl ?? expect.idp.ssoPostUrl,
     // Either signature suffices (Okta signs the assertion, optionally the response too); at least one is

@@ -3,6 +3,16 @@ import { certificateBody, publishedCertificatesOf } from './sp-credentials';
 import type { SpUrls } from '../core/tenancy/urls';
 import { escapeXml } from '../adapters/xml/strict-xml';
 
+// What an IdP may encrypt to us with, in order of preference: AES-GCM first, AES-CBC still accepted, RSA-OAEP key transport.
+const ENCRYPTION_METHODS = [
+  'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+  'http://www.w3.org/2009/xmlenc11#aes128-gcm',
+  'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
+  'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
+  'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+]
+  .map((algorithm) => `<md:EncryptionMethod Algorithm="${algorithm}"/>`)
+  .join('');
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 /**
@@ -17,7 +27,7 @@ export function buildSpMetadata(urls: Pick<SpUrls, 'spEntityId' | 'acsUrl'>, key
       (['signing', 'encryption'] as const).map(
         (use) =>
           `    <md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
-          (use === 'encryption' ? '<md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes256-cbc"/>' : '') +
+          (use === 'encryption' ? ENCRYPTION_METHODS : '') +
           '</md:KeyDescriptor>',
       ),
     )

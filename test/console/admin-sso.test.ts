@@ -81,6 +81,10 @@ describe('admin console sign-in with SSO through the dev IdP', () => {
     expect(new URL(twin.apiUrl).origin).not.toBe(new URL(twin.adminUrl).origin);
     const context = await browser.newContext();
     const page = await ssoFromConsole(context, `boss@${domain}`);
+    // The hand-over lands on the same Continue page as an operator's link: only its POST signs in.
+    await page.waitForURL(`${twin.adminUrl}/login?token=*`, { timeout: 20_000 });
+    expect(await page.locator('[data-field=email]').textContent()).toBe(`boss@${domain}`);
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${twin.adminUrl}/sso`, { timeout: 20_000 });
     await page.waitForSelector('html[data-ready="true"]');
     expect(await page.inputValue('#tenant-id')).toBe(tenantId);

@@ -70,6 +70,10 @@ describe('admin console in headless Chromium on the local twin', () => {
     const link = await operator('POST', `/operator/tenants/${tenantId}/console-links`, { email: 'it-admin@acme.example' });
     // Act
     await page.goto(link.url as string);
+    // The link opens a page naming the tenant and the admin; only its Continue button signs in.
+    expect(await page.locator('[data-field=email]').textContent()).toBe('it-admin@acme.example');
+    await shot('sign-in-continue');
+    await page.getByRole('button', { name: 'Continue' }).click();
     await ready();
     // Assess
     expect(new URL(page.url()).pathname).toBe('/sso');

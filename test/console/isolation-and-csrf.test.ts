@@ -6,7 +6,7 @@ import { issueConsoleLink } from '../../lambdas/admin/console/links';
 import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
 import type { Tenant } from '../../lambdas/core/tenancy/tenant';
 import { createTestTable, type TestTable } from '../support/dynamo';
-import { ADMIN_URL, consoleHarness, cookiePair, createTenant, csrfOf, type ConsoleHarness } from './support';
+import { ADMIN_URL, consoleHarness, cookiePair, createTenant, csrfOf, followLink, type ConsoleHarness } from './support';
 
 describe('console tenant isolation and CSRF', () => {
   let table: TestTable;
@@ -20,7 +20,7 @@ describe('console tenant isolation and CSRF', () => {
 
   const signIn = async (tenantId: TenantId, email: string) => {
     const { url } = await issueConsoleLink({ tenants: h.adapters.tenants, ephemeral: h.adapters.ephemeral, adminUrl: ADMIN_URL, clock: h.clock }, tenantId, email);
-    const result = await h.request('GET', '/login', { query: { token: new URL(url).searchParams.get('token')! } });
+    const result = await followLink(h, url);
     return cookiePair(result, ADMIN_COOKIE)!;
   };
 

@@ -5,7 +5,7 @@ import { consoleAssets } from '../../lambdas/admin/console/assets';
 import { issueConsoleLink } from '../../lambdas/admin/console/links';
 import { UPGRADE_REQUIRED_MESSAGE, type Tenant } from '../../lambdas/core/tenancy/tenant';
 import { createTestTable, type TestTable } from '../support/dynamo';
-import { ADMIN_URL, API_URL, consoleHarness, cookiePair, createTenant, csrfOf, type ConsoleHarness } from './support';
+import { ADMIN_URL, API_URL, consoleHarness, cookiePair, createTenant, csrfOf, followLink, type ConsoleHarness } from './support';
 
 describe('console pages and API', () => {
   let table: TestTable;
@@ -19,7 +19,7 @@ describe('console pages and API', () => {
     h = consoleHarness(table);
     tenant = await createTenant(h.adapters, h.clock);
     const { url } = await issueConsoleLink({ tenants: h.adapters.tenants, ephemeral: h.adapters.ephemeral, adminUrl: ADMIN_URL, clock: h.clock }, tenant.id, 'admin@acme.example');
-    cookie = cookiePair(await h.request('GET', '/login', { query: { token: new URL(url).searchParams.get('token')! } }), ADMIN_COOKIE)!;
+    cookie = cookiePair(await followLink(h, url), ADMIN_COOKIE)!;
     headers = { 'x-csrf-token': csrfOf(await h.request('GET', '/sso', { cookie })), origin: ADMIN_URL };
   });
   afterAll(async () => table.drop());
@@ -121,7 +121,7 @@ describe('console pages and API', () => {
     const active = { configId: 'c1', entityId: 'https://idp.example', signingCertificates: [], wantAuthnRequestsSigned: false, importedAt: h.clock.now().toISOString() };
     const trial = await createTenant(h.adapters, h.clock, { sso: { ...tenant.sso, active } });
     const { url } = await issueConsoleLink({ tenants: h.adapters.tenants, ephemeral: h.adapters.ephemeral, adminUrl: ADMIN_URL, clock: h.clock }, trial.id, 'admin@trial.example');
-    const trialCookie = cookiePair(await h.request('GET', '/login', { query: { token: new URL(url).searchParams.get('token')! } }), ADMIN_COOKIE)!;
+    const trialCookie = cookiePair(await followLink(h, url), ADMIN_COOKIE)!;
     const trialHeaders = { 'x-csrf-token': csrfOf(await h.request('GET', '/scim', { cookie: trialCookie })), origin: ADMIN_URL };
     const refused = await h.request('POST', '/api/scim/enable', { cookie: trialCookie, headers: trialHeaders });
     expect(refused.statusCode).toBe(402);
@@ -145,7 +145,7 @@ describe('console pages and API', () => {
   it('revokes a user\'s session from the user page', async () => {
     const before = JSON.parse((await h.request('GET', `/api/session`, { cookie })).body!);
     const other = await issueConsoleLink({ tenants: h.adapters.tenants, ephemeral: h.adapters.ephemeral, adminUrl: ADMIN_URL, clock: h.clock }, tenant.id, 'second@acme.example');
-    const secondCookie = cookiePair(await h.request('GET', '/login', { query: { token: new URL(other.url).searchParams.get('token')! } }), ADMIN_COOKIE)!;
+    const secondCookie = cookiePair(await followLink(h, other.url), ADMIN_COOKIE)!;
     const second = JSON.parse((await h.request('GET', '/api/session', { cookie: secondCookie })).body!);
     const detail = JSON.parse((await h.request('GET', `/api/users/${second.userId}`, { cookie })).body!);
     expect(detail.sessions).toHaveLength(1);

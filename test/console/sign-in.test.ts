@@ -4,7 +4,7 @@ import { ADMIN_COOKIE } from '../../lambdas/admin/console/admin-session';
 import { issueConsoleLink } from '../../lambdas/admin/console/links';
 import { adminGrantKey as adminLinkKey, newSecret } from '../../lambdas/core/sessions/admin-grants';
 import { createTestTable, type TestTable } from '../support/dynamo';
-import { ADMIN_URL, consoleHarness, cookiePair, createTenant, csrfOf, type ConsoleHarness } from './support';
+import { ADMIN_URL, consoleHarness, cookiePair, createTenant, csrfOf, followLink, type ConsoleHarness } from './support';
 
 const MINUTE = 60_000;
 
@@ -21,7 +21,7 @@ describe('console sign-in', () => {
     const { url } = await issueConsoleLink({ tenants: h.adapters.tenants, ephemeral: h.adapters.ephemeral, activity: h.adapters.activity, adminUrl: ADMIN_URL, clock: h.clock }, tenantId, email);
     return new URL(url);
   };
-  const signInWith = async (url: URL) => h.request('GET', url.pathname, { query: Object.fromEntries(url.searchParams) });
+  const signInWith = async (url: URL) => followLink(h, url);
 
   it('signs an admin in with a one-time link, and the link works only once', async () => {
     // Prepare
@@ -42,6 +42,38 @@ describe('console sign-in', () => {
     const page = await h.request('GET', '/sso', { cookie: cookiePair(first, ADMIN_COOKIE) });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain(tenant.id);
+  });
+
+  it('shows who signs in where on GET, and spends the link only on the Continue POST (a prefetch burns nothing)', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const url = await link(tenant.id, 'scan@acme.example');
+    const token = url.searchParams.get('token')!;
+    // A mail or chat scanner prefetches the link, twice.
+    for (let i = 0; i < 2; i++) {
+      const page = await h.request('GET', '/login', { query: { token } });
+      expect(page.statusCode).toBe(200);
+      expect(page.cookies ?? []).toHaveLength(0);
+      expect(page.body).toContain(`<strong data-field="tenant">${tenant.name}</strong>`);
+      expect(page.body).toContain('<strong data-field="email">scan@acme.example</strong>');
+      expect(page.body).toMatch(/<form method="post" action="\/login"><input type="hidden" name="token" value="[A-Za-z0-9_-]{43}"><button type="submit">Continue<\/button>/);
+    }
+    const signedIn = await followLink(h, url);
+    expect(signedIn.statusCode).toBe(302);
+    expect(cookiePair(signedIn, ADMIN_COOKIE)).toBeDefined();
+  });
+
+  it('refuses a cross-site completion of the Continue POST without spending the link', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const url = await link(tenant.id, 'csrf@acme.example');
+    const token = url.searchParams.get('token')!;
+    const attempts: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }, { origin: ADMIN_URL, 'sec-fetch-site': 'same-site' }];
+    for (const headers of attempts) {
+      const refused = await h.request('POST', '/login', { form: { token }, headers });
+      expect(refused.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(refused.cookies ?? []).toHaveLength(0);
+      expect(refused.body).toContain('sent from another site');
+    }
+    expect((await followLink(h, url)).statusCode).toBe(302);
   });
 
   it('stores only the SHA-256 of the link secret, under admin-link:', async () => {
@@ -65,7 +97,7 @@ describe('console sign-in', () => {
 
   it('refuses unknown or malformed tokens without a session', async () => {
     for (const token of [newSecret(), 'short', '<script>']) {
-      const result = await h.request('GET', '/login', { query: { token } });
+      const result = await followLink(h, `/login?token=${encodeURIComponent(token)}`);
       expect(result.statusCode).toBe(400);
       expect(result.cookies ?? []).toHaveLength(0);
       expect(result.body).not.toContain('<script>');
@@ -89,7 +121,7 @@ describe('console sign-in', () => {
     const grant = async (userId: string, email: string) => {
       const code = newSecret();
       await h.adapters.ephemeral.put(adminLinkKey(code), JSON.stringify({ tenantId: tenant.id, userId, email, via: 'sso' }), new Date(h.clock.now().getTime() + 5 * MINUTE));
-      return h.request('GET', '/login', { query: { token: code } });
+      return followLink(h, `/login?token=${code}`);
     };
     const refused = await grant('u-plain', 'plain@acme.example');
     const accepted = await grant('u-admin', 'boss@acme.example');
@@ -142,6 +174,19 @@ describe('console sign-in', () => {
     expect(out.statusCode).toBe(302);
     expect(out.cookies?.[0]).toMatch(/Max-Age=0/);
     expect((await h.request('GET', '/api/session', { cookie })).statusCode).toBe(401);
+  });
+
+  it('refuses a cross-site sign-out without touching the session or the cookie', async () => {
+    const tenant = await createTenant(h.adapters, h.clock);
+    const cookie = cookiePair(await signInWith(await link(tenant.id, 'stay@acme.example')), ADMIN_COOKIE);
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+      const out = await h.request('POST', '/logout', { cookie, form: {}, headers });
+      expect(out.statusCode).toBe(403);
+      expect(out.cookies ?? []).toEqual([]);
+      // Without the session cookie (SameSite=Lax keeps it off a cross-site POST) the cookie is not cleared either.
+      expect((await h.request('POST', '/logout', { form: {}, headers })).cookies ?? []).toEqual([]);
+    }
+    expect((await h.request('GET', '/api/session', { cookie })).statusCode).toBe(200);
   });
 
   it('sends "Sign in with SSO" to the tenant\'s initiate-login URL only when SAML is active', async () => {

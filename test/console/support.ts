@@ -101,3 +101,14 @@ export function csrfOf(page: HttpResult): string {
   if (!found) throw new Error('no CSRF token on the page');
   return found[1]!;
 }
+
+/**
+ * Opens a one-time sign-in link as the admin's browser does: the GET shows the Continue page, whose button
+ * POSTs the token from the console's own origin. A refused GET (spent or unknown link) is returned as it is.
+ */
+export async function followLink(h: ConsoleHarness, link: string | URL): Promise<HttpResult> {
+  const token = new URL(link, ADMIN_URL).searchParams.get('token') ?? '';
+  const page = await h.request('GET', '/login', { query: { token } });
+  if (page.statusCode !== 200) return page;
+  return h.request('POST', '/login', { form: { token }, headers: { origin: ADMIN_URL, 'sec-fetch-site': 'same-origin' } });
+}

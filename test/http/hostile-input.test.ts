@@ -33,7 +33,7 @@ const operatorRoutes: [string, string][] = [
 
 // Path segments, cookies, queries and bodies that broke parsers somewhere.
 const segments = ['%', '%E0%A4%A', '..%2F..%2Fetc', encodeURIComponent(MARKER), 'a'.repeat(3000), '%00', '__proto__'];
-const cookies = ['natoma_session=%', 'natoma_admin=%E0%A4%A', `natoma_session=${encodeURIComponent(MARKER)}`, 'natoma_session=a; natoma_session=b', `x=${'y'.repeat(3000)}`];
+const cookies = ['natoma_session=%', 'natoma_admin=%E0%A4%A', 'natoma_login=%E0%A4%A', `natoma_login=${'A'.repeat(43)}`, '__Host-natoma_session=%', `natoma_session=${encodeURIComponent(MARKER)}`, 'natoma_session=a; natoma_session=b', `x=${'y'.repeat(3000)}`];
 const queries = ['email=%', 'token=%E0%A4%A', `email=${encodeURIComponent(MARKER)}&ticket=${encodeURIComponent(MARKER)}`, 'filter=userName%20eq', 'startIndex=-1&count=abc', 'target_link_uri=javascript:alert(1)', `InResponseTo=${'x'.repeat(4000)}`];
 const bodies: { type: string; body: string }[] = [
   { type: 'application/x-www-form-urlencoded', body: 'email=%&SAMLResponse=%E0%A4%A' },

@@ -133,6 +133,8 @@ describe('npm start on a fresh DATA_DIR creates the demo tenant and prints how t
       // The one-time console link opens the SSO page on the demo's active configuration.
       const admin = await context.newPage();
       await admin.goto(printed.consoleLink);
+      await admin.getByRole('button', { name: 'Continue' }).click();
+      await admin.waitForURL(/\/sso$/);
       await admin.waitForSelector('html[data-ready="true"]');
       expect(new URL(admin.url()).pathname).toBe('/sso');
       expect(await admin.inputValue('#tenant-id')).toBe(printed.tenantId);

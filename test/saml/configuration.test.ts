@@ -85,7 +85,7 @@ describe('Test SAML, Update and rollback', () => {
     const result = await world.postAcs(tenant.id, await world.idp.response({ ...base, signatureAlgorithm: RSA_SHA1 }));
     expect(result.statusCode).toBe(422);
     expect(result.body).toContain('Test SAML failed');
-    expect(result.body).toContain('xmldsig#rsa-sha1');
+    expect(result.body).toContain('RSA-SHA1');
     const status = await world.configuration.status(tenant.id);
     expect(status.test?.status === 'failed' && status.test.problems.map((p) => p.code)).toEqual(['weak-signature']);
   });

@@ -25,7 +25,9 @@ describe('development IdP mounted beside the SAML handler (over HTTP, without a 
     const signInAtIdp = async (start: Response, email: string) => {
       const idpPage = await (await fetch(start.headers.get('location')!)).text();
       const posted = await fetch(`${base}/_dev-idp/sso/continue`, { method: 'POST', body: new URLSearchParams({ token: hidden(idpPage, 'token')!, email, firstName: 'Dana', lastName: 'Dev' }) });
-      return fetch(`${base}/saml/${tenant.id}/acs`, { method: 'POST', body: new URLSearchParams({ SAMLResponse: hidden(await posted.text(), 'SAMLResponse')! }), redirect: 'manual' });
+      // The browser that started the login carries its login binding cookie to the ACS.
+      const binding = start.headers.getSetCookie().find((line) => line.startsWith('natoma_login='))!.split(';')[0]!;
+      return fetch(`${base}/saml/${tenant.id}/acs`, { method: 'POST', headers: { cookie: binding }, body: new URLSearchParams({ SAMLResponse: hidden(await posted.text(), 'SAMLResponse')! }), redirect: 'manual' });
     };
 
     const { testUrl } = await configuration.startTest(tenant.id);

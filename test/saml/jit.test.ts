@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUserId } from '../../lambdas/core/ids';
 import type { User } from '../../lambdas/core/identity/user';
 import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
-import { createSamlWorld, httpEvent, sessionCookieOf, type SamlWorld } from './support/harness';
+import { createSamlWorld, httpEvent, sessionCookieOf, SESSION, type SamlWorld } from './support/harness';
 
 describe('just-in-time provisioning, inactive users and admin sign-in with SSO', () => {
   let world: SamlWorld;
@@ -80,7 +80,7 @@ describe('just-in-time provisioning, inactive users and admin sign-in with SSO',
     await world.store.groups.create(group);
     await world.store.groups.addMembers(tenant.id, group.id, [user.id]);
     const cookie = sessionCookieOf(await login(tenant, user.userName, { email: user.userName }))!;
-    const dashboard = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`natoma_session=${cookie}`] }));
+    const dashboard = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`${SESSION}=${cookie}`] }));
     expect(dashboard.body).toContain('Engineering');
   });
 

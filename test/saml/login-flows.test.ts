@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asTenantId } from '../../lambdas/core/ids';
 import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
-import { authnRequestOf, createSamlWorld, httpEvent, sessionCookieOf, type SamlWorld } from './support/harness';
+import { authnRequestOf, createSamlWorld, httpEvent, sessionCookieOf, SESSION, type SamlWorld } from './support/harness';
 
 describe('SAML login flows through the handler (samlify as the IdP, DynamoDB Local)', () => {
   let world: SamlWorld;
@@ -27,7 +27,7 @@ describe('SAML login flows through the handler (samlify as the IdP, DynamoDB Loc
     expect(session?.tenantId).toBe(tenant.id);
     const user = await world.store.users.findByUserName(tenant.id, email);
     expect(user).toMatchObject({ source: 'jit', displayName: 'Alice Doe', active: true });
-    const dashboard = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`natoma_session=${cookie}`] }));
+    const dashboard = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`${SESSION}=${cookie}`] }));
     expect(dashboard.statusCode).toBe(200);
     expect(dashboard.body).toContain('Alice Doe');
     expect(dashboard.body).toContain(email);
@@ -141,10 +141,12 @@ describe('SAML login flows through the handler (samlify as the IdP, DynamoDB Loc
     const email = `hal@${tenant.domains[0]}`;
     const response = await world.idp.response({ acsUrl: tenant.urls.acsUrl, audience: tenant.urls.spEntityId, nameId: email, attributes: attributes(email) });
     const cookie = sessionCookieOf(await world.postAcs(tenant.id, response))!;
-    const out = await world.handle(httpEvent('POST', '/logout', { cookies: [`natoma_session=${cookie}`] }));
+    const dashboard = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`${SESSION}=${cookie}`] }));
+    const token = /name="token" value="([0-9a-f]{64})"/.exec(dashboard.body!)![1]!;
+    const out = await world.handle(httpEvent('POST', '/logout', { cookies: [`${SESSION}=${cookie}`], form: { token } }));
     expect(out.cookies![0]).toMatch(/Max-Age=0/);
     expect(await world.store.sessions.get(sha256Hex(cookie))).toBeUndefined();
-    const after = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`natoma_session=${cookie}`] }));
+    const after = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`${SESSION}=${cookie}`] }));
     expect(after.statusCode).toBe(302);
     expect(after.headers?.location).toBe('/signin');
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../lambdas/core/tenancy/tenant-admin';
 import { spUrls } from '../../lambdas/core/tenancy/urls';
 import type { HttpResult } from '../../lambdas/http/request';
-import { API, createSamlWorld, httpEvent, sessionCookieOf, type SamlWorld } from './support/harness';
+import { API, createSamlWorld, httpEvent, sessionCookieOf, SESSION, type SamlWorld } from './support/harness';
 
 let world: SamlWorld;
 beforeAll(async () => {
@@ -23,14 +23,14 @@ function expectErrorPage(result: HttpResult, status: number): void {
 
 describe('SAML routes on the shared pipeline', () => {
   it('sends a malformed session cookie on /dashboard back to sign-in instead of failing', async () => {
-    const result = await world.handle(httpEvent('GET', '/dashboard', { cookies: ['natoma_session=%'] }));
+    const result = await world.handle(httpEvent('GET', '/dashboard', { cookies: [`${SESSION}=%`] }));
     expect(result.statusCode).toBe(302);
     expect(result.headers?.location).toBe('/signin');
-    expect(result.cookies?.[0]).toMatch(/^natoma_session=; .*Max-Age=0/);
+    expect(result.cookies?.[0]).toMatch(/^__Host-natoma_session=; .*Max-Age=0/);
   });
 
   it('signs out with a malformed session cookie instead of failing', async () => {
-    const result = await world.handle(httpEvent('POST', '/logout', { cookies: ['natoma_session=%E0%A4%A'] }));
+    const result = await world.handle(httpEvent('POST', '/logout', { cookies: [`${SESSION}=%E0%A4%A`], headers: { origin: 'https://api.natoma.test', 'sec-fetch-site': 'same-origin' } }));
     expect(result.statusCode).toBe(200);
     expect(result.body).toContain('You are signed out');
     expect(result.cookies?.[0]).toMatch(/Max-Age=0/);

@@ -56,12 +56,12 @@ describe('SAML on the local twin in headless Chromium', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function signInAtDevIdp(email: string, firstName: string, lastName: string): Promise<void> {
-    await page.waitForURL(/\/_dev-idp\/(sso|tile)/);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('First name').fill(firstName);
-    await page.getByLabel('Last name').fill(lastName);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+  async function signInAtDevIdp(email: string, firstName: string, lastName: string, on: Page = page): Promise<void> {
+    await on.waitForURL(/\/_dev-idp\/(sso|tile)/);
+    await on.getByLabel('Email').fill(email);
+    await on.getByLabel('First name').fill(firstName);
+    await on.getByLabel('Last name').fill(lastName);
+    await on.getByRole('button', { name: 'Sign in' }).click();
   }
 
   it('serves the SAML surface and the dev IdP', () => {
@@ -94,5 +94,42 @@ describe('SAML on the local twin in headless Chromium', () => {
     await signInAtDevIdp(`lin@${domain}`, 'Lin', 'Okafor');
     await page.waitForURL(`${twin.apiUrl}/dashboard`);
     expect((await page.locator('[data-field=email]').textContent())?.trim()).toBe(`lin@${domain}`);
+  });
+
+  it('binds an SP-initiated login to the browser that started it: the response posted from another browser is refused', async ({ skip }) => {
+    if (!wired) skip();
+    const attacker = await browser.newContext();
+    const victim = await browser.newContext();
+    try {
+      // The attacker signs in at the IdP in their own browser, keeps the response and stops before the ACS.
+      const own = await attacker.newPage();
+      let captured: string | undefined;
+      await own.route('**/saml/*/acs', async (intercepted) => {
+        captured = intercepted.request().postData() ?? undefined;
+        await intercepted.abort();
+      });
+      await own.goto(`${twin.apiUrl}/signin`);
+      const binding = (await attacker.cookies(twin.apiUrl)).find((c) => c.name === 'natoma_login');
+      expect(binding, 'no binding before a login starts').toBeUndefined();
+      await own.getByLabel('Work email').fill(`mallory@${domain}`);
+      await own.getByRole('button', { name: 'Sign in' }).click();
+      await signInAtDevIdp(`mallory@${domain}`, 'Mallory', 'Attacker', own);
+      await expect.poll(() => captured).toBeDefined();
+      expect((await attacker.cookies(twin.apiUrl)).map((c) => c.name)).toContain('natoma_login');
+
+      // A page of the attacker's makes the victim's browser post it (cross-site, the way an IdP posts).
+      const target = await victim.newPage();
+      const fields = [...new URLSearchParams(captured!)].map(([name, value]) => `<input type="hidden" name="${name}" value="${value.replace(/"/g, '&quot;')}">`).join('');
+      await target.setContent(`<form method="post" action="${twin.apiUrl}/saml/${tenantId}/acs">${fields}<button>go</button></form>`);
+      await target.getByRole('button', { name: 'go' }).click();
+      await target.getByRole('heading', { name: 'Sign-in started in another browser' }).waitFor();
+      await target.screenshot({ path: `${SHOTS}/twin-login-csrf-refused.png` });
+      expect((await victim.cookies(twin.apiUrl)).map((c) => c.name)).not.toContain('natoma_session');
+      await target.getByRole('link', { name: 'Start signing in again' }).click();
+      await target.waitForURL(/\/_dev-idp\/sso/);
+    } finally {
+      await attacker.close();
+      await victim.close();
+    }
   });
 });

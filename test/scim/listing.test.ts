@@ -26,6 +26,12 @@ class MapStore implements EphemeralStore {
   async delete(key: string): Promise<void> {
     this.values.delete(key);
   }
+  async claimQuota(key: string, limit: number): Promise<boolean> {
+    const uses = Number(this.values.get(key) ?? 0);
+    if (uses >= limit) return false;
+    this.values.set(key, String(uses + 1));
+    return true;
+  }
 }
 
 /** A keyset listing of `n` items; counts the items it hands out. */

@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EphemeralStore } from '../../core/sessions/ports';
 import { items } from './items';
 import { keys } from './keys';
@@ -57,6 +57,26 @@ export class DynamoEphemeralStore implements EphemeralStore {
 
   async delete(key: string): Promise<void> {
     await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.ephemeral(key) }));
+  }
+
+  async claimQuota(key: string, limit: number, expiresAt: Date): Promise<boolean> {
+    try {
+      // One conditional counter update: concurrent claims never exceed the limit.
+      await this.ctx.db.send(
+        new UpdateCommand({
+          TableName: this.ctx.tableName,
+          Key: keys.ephemeral(key),
+          UpdateExpression: 'SET #uses = if_not_exists(#uses, :zero) + :one, entity = :entity, #value = if_not_exists(#value, :empty), expiresAt = if_not_exists(expiresAt, :ttl), expiresAtMs = if_not_exists(expiresAtMs, :ms)',
+          ConditionExpression: 'attribute_not_exists(#uses) OR #uses < :limit',
+          ExpressionAttributeNames: { '#uses': 'uses', '#value': 'value' },
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': limit, ':entity': 'Ephemeral', ':empty': '', ':ttl': Math.ceil(expiresAt.getTime() / 1000), ':ms': expiresAt.getTime() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   private liveValue(item: Record<string, unknown>): string | undefined {

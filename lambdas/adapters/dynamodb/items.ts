@@ -67,6 +67,7 @@ const idpConfig = z.object({
   wantAuthnRequestsSigned: z.boolean(),
   metadataUrl: z.string().optional(),
   importedAt: isoTime,
+  withdrawnCertificates: z.array(z.object({ certificate: z.string(), since: isoTime, trustedUntil: isoTime })).optional(),
 });
 const samlProblem = z.object({
   code: z.string(),
@@ -75,7 +76,7 @@ const samlProblem = z.object({
   received: z.string().optional(),
 });
 const samlTestOutcome = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('passed'), at: isoTime, attributes: z.record(z.string(), z.array(z.string())), nameId: z.string() }),
+  z.object({ status: z.literal('passed'), at: isoTime, attributes: z.record(z.string(), z.array(z.string())), nameId: z.string(), advice: z.array(samlProblem).optional() }),
   z.object({ status: z.literal('failed'), at: isoTime, problems: z.array(samlProblem) }),
 ]);
 

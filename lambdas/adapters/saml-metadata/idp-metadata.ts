@@ -13,7 +13,7 @@ const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 
 
 /** Parses SAML 2.0 IdP metadata (an EntityDescriptor, or an EntitiesDescriptor holding exactly one IdP). */
-export function parseIdpMetadata(xml: string): IdpMetadata {
+export function parseIdpMetadata(xml: string, options: { httpSsoAllowed?: boolean } = {}): IdpMetadata {
   if (Buffer.byteLength(xml, 'utf8') > MAX_METADATA_BYTES) throw new IdpMetadataError(`the metadata is larger than ${MAX_METADATA_BYTES / 1024} KB`);
   if (xml.trim() === '') throw new IdpMetadataError('the metadata is empty');
   let document;
@@ -48,6 +48,10 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
       throw new IdpMetadataError(`the SingleSignOnService location "${location}" is not a URL`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new IdpMetadataError(`the SingleSignOnService location "${location}" must be an http(s) URL`);
+    // Over http, SAML requests and responses (assertions included) would travel in plain text.
+    if (url.protocol === 'http:' && !options.httpSsoAllowed) {
+      throw new IdpMetadataError(`the IdP sign-in URL (SingleSignOnService) "${location}" uses http://, so sign-ins would travel unencrypted: use the IdP's https:// metadata (http is allowed only in the local twin)`);
+    }
     return url.toString();
   };
   const ssoRedirectUrl = endpoint(REDIRECT);

@@ -8,8 +8,11 @@ import { normaliseEmail, primaryEmail, type User } from '../../core/identity/use
 import type { Session, SessionStore } from '../../core/sessions/ports';
 import type { TenantRepository } from '../../core/tenancy/ports';
 import { newSecret, sha256Hex, type AdminGrant } from '../../core/sessions/admin-grants';
+import { hostCookieName } from '../../http/cookies';
 
 export const ADMIN_COOKIE = 'natoma_admin';
+/** The console cookie's name: `__Host-natoma_admin` where cookies are Secure (deployed). */
+export const adminCookieName = (secure: boolean): string => hostCookieName(ADMIN_COOKIE, secure);
 export const IDLE_TIMEOUT_SEC = 30 * 60;
 export const ABSOLUTE_TIMEOUT_SEC = 12 * 60 * 60;
 /** A session's idle deadline is pushed at most once a minute: one write per minute, not per request. */

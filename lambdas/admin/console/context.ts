@@ -2,10 +2,11 @@ import { UnauthorizedError } from '../../core/errors';
 import type { Tenant } from '../../core/tenancy/tenant';
 import type { HtmlFragment } from '../../http/html';
 import { header, type HttpEvent, type HttpResult } from '../../http/request';
+import { fromOwnOrigin } from '../../http/same-origin';
 import { redirect } from '../../http/responses';
 import { route, type HttpMethod, type Route, type RouteRequest } from '../../http/routes';
 import { ConsoleRefusedError } from '../error-table';
-import { ADMIN_COOKIE, authenticate, csrfMatches, type AdminContext, type AdminSessionDeps } from './admin-session';
+import { adminCookieName, authenticate, csrfMatches, type AdminContext, type AdminSessionDeps } from './admin-session';
 import type { Chrome } from './page-kit';
 import type { ConsoleDeps, ConsoleUrls } from './ports';
 
@@ -46,7 +47,7 @@ export interface PageContext {
 /** A page only a signed-in admin sees; anyone else is sent to sign in. */
 export function pageRoute(session: AdminSessionDeps, deps: ConsoleDeps, path: string, render: (context: PageContext) => Promise<HttpResult>): Route {
   return route('GET', path, async (request) => {
-    const admin = await authenticate(session, request.cookies[ADMIN_COOKIE]);
+    const admin = await authenticate(session, request.cookies[adminCookieName(deps.secureCookies)]);
     const tenant = admin ? await deps.tenants.get(admin.tenantId) : undefined;
     if (!admin || !tenant) return redirect('/login');
     const urls = urlsOf(deps, request.event);
@@ -67,7 +68,7 @@ export interface ApiContext {
 /** A console API route: 401 without a session; a state change must also come from the console itself. */
 export function apiRoute(session: AdminSessionDeps, deps: ConsoleDeps, method: HttpMethod, path: string, handle: (context: ApiContext) => Promise<HttpResult>): Route {
   return route(method, `/api${path}`, async (request) => {
-    const admin = await authenticate(session, request.cookies[ADMIN_COOKIE]);
+    const admin = await authenticate(session, request.cookies[adminCookieName(deps.secureCookies)]);
     if (!admin) throw new UnauthorizedError('Your session has ended or is not valid: sign in again.');
     const urls = urlsOf(deps, request.event);
     if (method !== 'GET') {
@@ -82,10 +83,5 @@ export function apiRoute(session: AdminSessionDeps, deps: ConsoleDeps, method: H
 
 /** Refuses a request another site made the browser send (Origin and Sec-Fetch-Site). */
 export function checkOrigin(event: HttpEvent, urls: ConsoleUrls): void {
-  const origin = header(event, 'origin');
-  const fetchSite = header(event, 'sec-fetch-site');
-  // Browsers send `Origin: null` under some referrer policies; Sec-Fetch-Site then still says where the request came from.
-  const originOk = origin === undefined || origin === new URL(urls.admin).origin || (origin === 'null' && fetchSite === 'same-origin');
-  const siteOk = fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
-  if (!originOk || !siteOk) throw new ConsoleRefusedError('origin', 'This request came from another site and was refused.');
+  if (!fromOwnOrigin(event, new URL(urls.admin).origin)) throw new ConsoleRefusedError('origin', 'This request came from another site and was refused.');
 }

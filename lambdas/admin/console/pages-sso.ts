@@ -23,7 +23,26 @@ ${notice}
   );
 }
 
+/**
+ * What a one-time sign-in link (or an admin's SSO hand-over) opens: who signs in where, and a button. Only
+ * the POST it sends signs in, so a link scanner's GET spends nothing and another site cannot sign the
+ * browser in (the POST must come from this page: routes.ts checks Origin and Sec-Fetch-Site).
+ */
+export function continueSignInPage(input: { tenantName: string; email: string; token: string }): HtmlFragment {
+  return consoleDocument(
+    'Continue signing in',
+    html`<main id="main" class="login" tabindex="-1">
+<h1>Natoma admin console</h1>
+<section class="card"><h2>Sign in to ${input.tenantName}</h2>
+<p>You are about to sign in to the admin console of <strong data-field="tenant">${input.tenantName}</strong> as <strong data-field="email">${input.email}</strong>.</p>
+<form method="post" action="/login"><input type="hidden" name="token" value="${input.token}"><button type="submit">Continue</button></form>
+<p class="hint">If you did not ask to sign in, close this page: nothing happens until you continue.</p></section>
+</main>`,
+  );
+}
+
 function certificateStatus(cert: CertificateView): HtmlFragment {
+  if (cert.trustedUntil) return html`<span class="badge warn" data-status="withdrawn">No longer published by the IdP: trusted until ${when(cert.trustedUntil)}</span>`;
   if (cert.expired) return html`<span class="badge bad">Expired</span>`;
   if (cert.expiresInDays !== undefined && cert.expiresInDays < 30) return html`<span class="badge bad">Expires in ${cert.expiresInDays} days</span>`;
   return html`<span class="badge ok">Valid</span>`;
@@ -50,7 +69,8 @@ function testOutcome(test: SamlTestOutcome | undefined): HtmlFragment {
   if (!test) return html`<p class="notice warn">Not tested yet. Click <strong>Test SAML</strong> and sign in at your IdP.</p>`;
   if (test.status === 'passed') {
     const attributes = Object.entries(test.attributes).map(([name, values]) => html`<dt>${name}</dt><dd>${values.join(', ')}</dd>`);
-    return html`<div class="notice ok" id="test-result" role="status"><strong>Test passed</strong> ${when(test.at)}. Signed in as ${test.nameId}.</div>
+    const advice = (test.advice ?? []).map((item) => html`<p class="notice warn" data-advice="${item.code}">${item.message}.</p>`);
+    return html`<div class="notice ok" id="test-result" role="status"><strong>Test passed</strong> ${when(test.at)}. Signed in as ${test.nameId}.</div>${advice}
 ${attributes.length ? html`<h3>Attributes received</h3><dl class="kv">${attributes}</dl>` : ''}`;
   }
   const problems = test.problems.map(
@@ -112,6 +132,7 @@ ${updateHelp(view)}${errorSlot('activate-error')}</form>
 </div>
 <section class="card" aria-labelledby="active-h"><h2 id="active-h">Active configuration</h2>
 ${view.active ? html`<p><span class="badge ok">Active</span> Your users sign in with this IdP.</p>${idpDetails(view.active, 'active-cert')}` : html`<p><span class="badge muted">None</span> SAML sign-in is not active yet.</p>`}
+${view.certificateChanges.length ? html`<h3>Recent certificate changes</h3><ul id="certificate-changes">${view.certificateChanges.map((change) => html`<li>${when(change.at)}: ${change.summary}</li>`)}</ul>` : ''}
 ${
   view.previous
     ? html`<form data-api="/api/sso/rollback" data-then="reload" data-confirm="Go back to the previous IdP configuration (${view.previous.entityId})?"><div class="actions"><button type="submit" class="secondary">Roll back to the previous configuration</button></div>${errorSlot('rollback-error')}</form>`

@@ -14,6 +14,8 @@ export interface CertificateView {
   readonly expiresInDays?: number;
   readonly sha256Fingerprint: string;
   readonly pem: string;
+  /** The IdP no longer publishes it: trusted until then (grace period), then removed. */
+  readonly trustedUntil?: string;
 }
 
 export interface IdpConfigView {
@@ -43,6 +45,14 @@ export interface SsoView {
   readonly canActivate: boolean;
   /** Why Update is blocked by the plan, when it is. */
   readonly activationBlockedByPlan?: string;
+  /** Recent changes to the active certificates by metadata refresh (added, grace period, removed). */
+  readonly certificateChanges: CertificateChange[];
+}
+
+/** A change to the active configuration's certificates, as the activity log has it. */
+export interface CertificateChange {
+  readonly at: string;
+  readonly summary: string;
 }
 
 export interface ScimView {
@@ -98,11 +108,14 @@ function idpView(config: IdpConfig, now: Date): IdpConfigView {
     ssoUrl: config.ssoRedirectUrl ?? config.ssoPostUrl,
     metadataUrl: config.metadataUrl,
     importedAt: config.importedAt,
-    certificates: config.signingCertificates.map((cert) => certificateView(cert, now)),
+    certificates: config.signingCertificates.map((cert) => {
+      const trustedUntil = config.withdrawnCertificates?.find((w) => w.certificate === cert)?.trustedUntil;
+      return { ...certificateView(cert, now), ...(trustedUntil ? { trustedUntil } : {}) };
+    }),
   };
 }
 
-export function ssoView(tenant: Tenant, urls: ConsoleUrls, spCertificates: string[], now: Date): SsoView {
+export function ssoView(tenant: Tenant, urls: ConsoleUrls, spCertificates: string[], now: Date, certificateChanges: CertificateChange[] = []): SsoView {
   const sp = tenantUrls(urls.api, tenant.id);
   const draft = tenant.sso.draft;
   const blocked = planRefusal(tenant, 'activate-saml');
@@ -122,6 +135,7 @@ export function ssoView(tenant: Tenant, urls: ConsoleUrls, spCertificates: strin
     jitProvisioning: tenant.sso.jitProvisioning,
     canActivate: draft?.test?.status === 'passed' && !blocked,
     activationBlockedByPlan: blocked,
+    certificateChanges,
   };
 }
 

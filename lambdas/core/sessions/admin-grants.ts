@@ -36,6 +36,16 @@ export async function redeemAdminGrant(ephemeral: EphemeralStore, code: string):
   return raw === undefined ? undefined : parseGrant(raw);
 }
 
+/**
+ * Reads the grant behind a code without taking it: the page that asks the admin to continue (a GET a link
+ * scanner may prefetch) must not spend it.
+ */
+export async function peekAdminGrant(ephemeral: EphemeralStore, code: string): Promise<AdminGrant | undefined> {
+  if (!CODE.test(code)) return undefined;
+  const raw = await ephemeral.get(adminGrantKey(code));
+  return raw === undefined ? undefined : parseGrant(raw);
+}
+
 function parseGrant(raw: string): AdminGrant | undefined {
   try {
     const parsed = JSON.parse(raw) as Record<string, unknown>;

@@ -39,6 +39,11 @@ export interface EphemeralStore {
   /** Reads and deletes in one atomic step: a second take of the same key gets undefined. */
   take(key: string): Promise<string | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * Claims one of `limit` uses of `key` until `expiresAt`, atomically: true while uses remain, false once
+   * they are spent (a rate limit that holds across every Lambda instance). Name keys per time window.
+   */
+  claimQuota(key: string, limit: number, expiresAt: Date): Promise<boolean>;
 }
 
 /** A short-lived value as EphemeralStore holds it. */

@@ -6,6 +6,7 @@ import type { TenantId } from '../ids';
 import type { EphemeralStore } from '../sessions/ports';
 import type { TenantRepository } from '../tenancy/ports';
 import type { IdpConfig, Tenant } from '../tenancy/tenant';
+import { planCertificates, WITHDRAWN_CERTIFICATE_GRACE_DAYS, type CertificatePlan } from './certificate-trust';
 import { IdpMetadataError, MetadataFetchError, type IdpMetadata, type IdpMetadataSource } from './ports';
 
 /** A tenant's metadata URL is fetched at most once per this period (the maintenance run is every 5 minutes). */
@@ -44,6 +45,8 @@ export interface RefreshResult {
   readonly outcome: RefreshOutcome;
   readonly certificatesAdded: number;
   readonly certificatesRemoved: number;
+  /** Certificates the metadata stopped publishing on this refresh (now in their grace period). */
+  readonly certificatesWithdrawn: number;
   readonly expiryWarnings: number;
   /** Plain words, for `failed`. */
   readonly reason?: string;
@@ -57,9 +60,9 @@ interface CertificateInfo {
 
 /**
  * Scheduled refresh of a tenant's IdP metadata (FIELD-NOTES "gaps"): new signing certificates the
- * IdP publishes are added to the active configuration before the IdP starts signing with them; a
- * certificate is never removed while it works (one the metadata no longer lists stays until it
- * expires); a changed entityID or SSO URL is never applied silently (an admin re-imports and tests);
+ * IdP publishes are added to the active configuration before the IdP starts signing with them; one
+ * the metadata no longer lists stays trusted for a grace period, then is removed (certificate-trust.ts);
+ * a changed entityID or SSO URL is never applied silently (an admin re-imports and tests);
  * certificates close to expiry are warned about once a day. One tenant's failure never throws.
  */
 export class IdpMetadataRefresh {
@@ -117,48 +120,56 @@ export class IdpMetadataRefresh {
 
     const applied = await this.applyCertificates(tenant.id, active.configId, parsed.signingCertificates);
     const config = applied?.config ?? active;
-    if (applied && applied.added.length > 0) {
-      await this.record(tenant.id, 'sso.certificate.added', `The IdP published ${applied.added.length === 1 ? 'a new signing certificate' : `${applied.added.length} new signing certificates`} (${applied.added.map(describeCertificate).join(', ')}); it was added to the active configuration, the existing ones are kept.`);
-    }
-    if (applied && applied.removed.length > 0) {
-      await this.record(tenant.id, 'sso.certificate.removed', `Expired signing certificate(s) that the IdP no longer publishes were removed: ${applied.removed.map(describeCertificate).join(', ')}.`);
-    }
+    if (applied) await this.recordCertificateChanges(tenant.id, applied);
     return result(applied && applied.added.length > 0 ? 'certificates-added' : 'unchanged', {
       certificatesAdded: applied?.added.length ?? 0,
       certificatesRemoved: applied?.removed.length ?? 0,
+      certificatesWithdrawn: applied?.withdrawn.length ?? 0,
       expiryWarnings: await this.warnExpiring(tenant.id, config),
     });
   }
 
   /**
-   * Adds the published certificates the active configuration lacks and drops those that are both
-   * expired and no longer published (never the last one). Read-modify-write on the tenant version,
-   * retried once on a concurrent change; undefined when nothing had to change or the active
+   * Applies planCertificates (certificate-trust.ts) to the active configuration: new certificates added,
+   * unpublished ones into their grace period, those past it (or expired) removed. Read-modify-write on the
+   * tenant version, retried once on a concurrent change; undefined when nothing had to change or the active
    * configuration was replaced meanwhile.
    */
-  private async applyCertificates(tenantId: TenantId, configId: string, published: string[]): Promise<{ config: IdpConfig; added: CertificateInfo[]; removed: CertificateInfo[] } | undefined> {
+  private async applyCertificates(tenantId: TenantId, configId: string, published: string[]): Promise<CertificatePlan | undefined> {
     for (let attempt = 0; ; attempt++) {
       const tenant = await this.deps.tenants.get(tenantId);
       const active = tenant?.sso.active;
       if (!tenant || !active || active.configId !== configId) return undefined;
       const now = this.deps.clock.now();
-      const added = published.filter((body) => !active.signingCertificates.includes(body));
-      const removed = active.signingCertificates.filter((body) => {
-        if (published.includes(body)) return false;
-        const notAfter = certificateInfo(body).notAfter;
-        return notAfter !== undefined && notAfter.getTime() <= now.getTime();
-      });
-      const kept = active.signingCertificates.filter((body) => !removed.includes(body));
-      const signingCertificates = [...(kept.length > 0 ? kept : active.signingCertificates), ...added];
-      const actuallyRemoved = kept.length > 0 ? removed : [];
-      if (added.length === 0 && actuallyRemoved.length === 0) return undefined;
-      const config: IdpConfig = { ...active, signingCertificates };
+      const plan = planCertificates(active, published, now);
+      if (!plan) return undefined;
       try {
-        await this.deps.tenants.replace({ ...tenant, sso: { ...tenant.sso, active: config }, updatedAt: now.toISOString(), version: tenant.version + 1 }, tenant.version);
-        return { config, added: added.map(certificateInfo), removed: actuallyRemoved.map(certificateInfo) };
+        await this.deps.tenants.replace({ ...tenant, sso: { ...tenant.sso, active: plan.config }, updatedAt: now.toISOString(), version: tenant.version + 1 }, tenant.version);
+        return plan;
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || attempt >= 1) throw error;
       }
+    }
+  }
+
+  /** Each step of a certificate's life in the activity log: added, unpublished (grace period), published again, removed. */
+  private async recordCertificateChanges(tenantId: TenantId, plan: CertificatePlan): Promise<void> {
+    const describe = (certificates: string[]) => certificates.map((body) => describeCertificate(certificateInfo(body))).join(', ');
+    if (plan.added.length > 0) {
+      await this.record(tenantId, 'sso.certificate.added', `The IdP published ${plan.added.length === 1 ? 'a new signing certificate' : `${plan.added.length} new signing certificates`} (${describe(plan.added)}); it was added to the active configuration, the existing ones are kept.`);
+    }
+    for (const withdrawn of plan.withdrawn) {
+      await this.record(
+        tenantId,
+        'sso.certificate.withdrawn',
+        `The IdP no longer publishes the signing certificate ${describe([withdrawn.certificate])}. It stays trusted for a ${WITHDRAWN_CERTIFICATE_GRACE_DAYS}-day grace period, until ${withdrawn.trustedUntil.slice(0, 16).replace('T', ' ')} UTC; then it is removed and responses signed with it are refused.`,
+        `certificate:${certificateInfo(withdrawn.certificate).sha256}`,
+      );
+    }
+    if (plan.republished.length > 0) await this.record(tenantId, 'sso.certificate.republished', `The IdP publishes the signing certificate ${describe(plan.republished)} again; it stays trusted.`);
+    for (const { certificate, why } of plan.removed) {
+      const reason = why === 'expired' ? 'it has expired and the IdP no longer publishes it' : `the IdP stopped publishing it and its ${WITHDRAWN_CERTIFICATE_GRACE_DAYS}-day grace period is over`;
+      await this.record(tenantId, 'sso.certificate.removed', `The signing certificate ${describe([certificate])} was removed: ${reason}. Responses signed with it are refused.`, `certificate:${certificateInfo(certificate).sha256}`);
     }
   }
 
@@ -201,7 +212,7 @@ export class IdpMetadataRefresh {
 }
 
 function result(outcome: RefreshOutcome, extra: Partial<Omit<RefreshResult, 'outcome'>> = {}): RefreshResult {
-  return { outcome, certificatesAdded: 0, certificatesRemoved: 0, expiryWarnings: 0, ...extra };
+  return { outcome, certificatesAdded: 0, certificatesRemoved: 0, certificatesWithdrawn: 0, expiryWarnings: 0, ...extra };
 }
 
 function endpointChanges(active: IdpConfig, parsed: IdpMetadata): string[] {

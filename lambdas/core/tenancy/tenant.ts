@@ -18,10 +18,20 @@ export interface IdpConfig {
   /** Where the metadata came from, for refresh; absent when the XML was pasted. */
   readonly metadataUrl?: string;
   readonly importedAt: string;
+  /** Signing certificates the refreshed metadata no longer publishes, trusted until their grace period ends (core/sso/certificate-trust.ts). */
+  readonly withdrawnCertificates?: readonly WithdrawnCertificate[];
+}
+
+/** A signing certificate the IdP stopped publishing: still trusted until `trustedUntil`. */
+export interface WithdrawnCertificate {
+  /** Base64 DER, as in signingCertificates. */
+  readonly certificate: string;
+  readonly since: string;
+  readonly trustedUntil: string;
 }
 
 export type SamlTestOutcome =
-  | { readonly status: 'passed'; readonly at: string; readonly attributes: Record<string, string[]>; readonly nameId: string }
+  | { readonly status: 'passed'; readonly at: string; readonly attributes: Record<string, string[]>; readonly nameId: string; readonly advice?: SamlProblem[] }
   | { readonly status: 'failed'; readonly at: string; readonly problems: SamlProblem[] };
 
 /** One thing wrong with a test login, in plain words, with what we expected and what came. */

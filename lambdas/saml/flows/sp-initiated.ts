@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { newAdminGrant, SSO_GRANT_TTL_SEC } from '../../core/sessions/admin-grants';
 import type { Tenant } from '../../core/tenancy/tenant';
 import { spUrls, type SpUrls } from '../../core/tenancy/urls';
+import { bindingHash } from '../login-binding';
 import type { GuardedResponse } from '../response-guard';
 import { authnRequestFor, type LoginStart } from '../saml-provider';
 import { emailOf } from './assertion-user';
@@ -11,17 +12,18 @@ import { activityEvent, assertionClaim, commitSignIn, REQUEST_TTL_SEC, requestKe
 /**
  * SP-initiated sign-in: we send the browser to the tenant's IdP with an AuthnRequest whose ID keys the
  * login state on our side; the IdP's answer must carry that ID (InResponseTo), and is accepted once.
+ * The login state also keeps the hash of the starting browser's binding (login-binding.ts).
  * An app sign-in ends with a session on the dashboard (or the vetted page asked for); an admin's ends
  * with a one-time grant the admin console redeems.
  */
 
 /** Starts a login at the IdP; undefined when the tenant has no configuration for this purpose. */
-export async function startLogin(deps: SignInDeps, tenant: Tenant | undefined, purpose: LoginPurpose, apiBaseUrl: string, relay?: string): Promise<LoginStart | undefined> {
+export async function startLogin(deps: SignInDeps, tenant: Tenant | undefined, purpose: LoginPurpose, apiBaseUrl: string, binding: string, relay?: string): Promise<LoginStart | undefined> {
   const config = purpose === 'test' ? tenant?.sso.draft : tenant?.sso.active;
   if (!tenant || !config) return undefined;
   const id = `_${randomBytes(20).toString('hex')}`;
   const vetted = safeRelay(relay);
-  const record: StoredRequest = { tenantId: tenant.id, configId: config.configId, purpose, ...(vetted ? { relay: vetted } : {}) };
+  const record: StoredRequest = { tenantId: tenant.id, configId: config.configId, purpose, bindingHash: bindingHash(binding), ...(vetted ? { relay: vetted } : {}) };
   await deps.ephemeral.put(requestKey(id), JSON.stringify(record), new Date(deps.clock.now().getTime() + REQUEST_TTL_SEC * 1000));
   const keyring = config.wantAuthnRequestsSigned ? await deps.keyring.get() : undefined;
   return authnRequestFor({ idp: config, urls: spUrls(apiBaseUrl, tenant.id), clockSkewSec: tenant.sso.clockSkewSec, requestId: id, signingKeyPem: keyring?.current.privateKeyPem });

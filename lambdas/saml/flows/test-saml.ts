@@ -9,8 +9,9 @@ import type { GuardedResponse } from '../response-guard';
 import { validateResponse } from '../response-validator';
 import type { LoginStart } from '../saml-provider';
 import { SamlLoginError } from '../saml-errors';
+import { sameBrowser } from '../login-binding';
 import { startLogin } from './sp-initiated';
-import { parseStoredRequest, requestKey, spendAssertion, type AcsOutcome, type SignInDeps, type StoredRequest } from './shared';
+import { parseStoredRequest, requestKeyOf, spendAssertion, startedElsewhere, type AcsOutcome, type SignInDeps, type StoredRequest } from './shared';
 
 /**
  * Test SAML: an admin opens a single-use ticket link, logs in at the IdP against the DRAFT configuration,
@@ -20,7 +21,7 @@ import { parseStoredRequest, requestKey, spendAssertion, type AcsOutcome, type S
  */
 
 /** `readFresh` reads the tenant item itself (never a cached copy) and may refresh a cache with it. */
-export async function openTest(deps: SignInDeps, tenantId: TenantId, ticket: string, apiBaseUrl: string, readFresh: (tenantId: TenantId) => Promise<Tenant | undefined>): Promise<LoginStart | undefined> {
+export async function openTest(deps: SignInDeps, tenantId: TenantId, ticket: string, apiBaseUrl: string, binding: string, readFresh: (tenantId: TenantId) => Promise<Tenant | undefined>): Promise<LoginStart | undefined> {
   const record = await redeemTestTicket(deps.ephemeral, ticket);
   if (!record || record.tenantId !== tenantId) {
     throw new SamlLoginError('test-ticket', 'This Test SAML link was already used or has expired. Start Test SAML again from the SSO settings.', [], 400, { title: 'Test link not valid' });
@@ -29,7 +30,7 @@ export async function openTest(deps: SignInDeps, tenantId: TenantId, ticket: str
   if (!tenant || tenant.sso.draft?.configId !== record.configId) {
     throw new SamlLoginError('draft-changed', 'The draft configuration changed after this test was started. Start Test SAML again.', [], 409, { title: 'Draft changed' });
   }
-  return startLogin(deps, tenant, 'test', apiBaseUrl);
+  return startLogin(deps, tenant, 'test', apiBaseUrl, binding);
 }
 
 /** The IdP's answer to a test login: validated against the draft, diagnosed, recorded on the draft. */
@@ -45,7 +46,10 @@ export async function finishTest(deps: SignInDeps, tenantId: TenantId, guarded: 
     const assertion = await validateResponse(guarded, { ...context, requestId: guarded.inResponseTo });
     await spendAssertion(deps, tenantId, assertion);
     const missing = diagnose(guarded, context).filter((p) => p.code === 'missing-email');
-    outcome = missing.length ? { status: 'failed', at: now.toISOString(), problems: missing } : { status: 'passed', at: now.toISOString(), attributes: assertion.attributes, nameId: assertion.nameId };
+    const advice = adviceOn(guarded);
+    outcome = missing.length
+      ? { status: 'failed', at: now.toISOString(), problems: missing }
+      : { status: 'passed', at: now.toISOString(), attributes: assertion.attributes, nameId: assertion.nameId, ...(advice.length ? { advice } : {}) };
   } catch (error) {
     if (!(error instanceof SamlLoginError)) throw error;
     const found = diagnose(guarded, context);
@@ -59,18 +63,26 @@ export async function finishTest(deps: SignInDeps, tenantId: TenantId, guarded: 
  * A response refused before validation (e.g. a SHA-1 signature) is, during Test SAML, a finding to report
  * rather than only an error; undefined when the response does not answer a test login of this tenant.
  */
-export async function failedTestFromRefusal(deps: SignInDeps, tenantId: TenantId, xml: string, error: SamlLoginError): Promise<AcsOutcome | undefined> {
+export async function failedTestFromRefusal(deps: SignInDeps, tenantId: TenantId, xml: string, binding: string | undefined, error: SamlLoginError): Promise<AcsOutcome | undefined> {
   const requestId = requestIdOf(xml);
-  if (!requestId) return undefined;
-  const request = parseStoredRequest(await deps.ephemeral.take(requestKey(requestId)));
+  const key = requestId === undefined ? undefined : requestKeyOf(requestId);
+  if (!key) return undefined;
+  const request = parseStoredRequest(await deps.ephemeral.take(key));
   const tenant = request?.purpose === 'test' ? await deps.tenants.get(tenantId) : undefined;
   if (!tenant || request?.purpose !== 'test' || request.tenantId !== tenantId || tenant.sso.draft?.configId !== request.configId) return undefined;
+  if (!sameBrowser(request.bindingHash, binding)) throw startedElsewhere(deps, tenant, request);
   return testAnswer(deps, tenant, request.configId, { status: 'failed', at: deps.clock.now().toISOString(), problems: problemsOf(error) });
 }
 
 async function testAnswer(deps: SignInDeps, tenant: Tenant, configId: string, outcome: SamlTestOutcome): Promise<AcsOutcome> {
   const recorded = await recordTestOutcome(deps, tenant.id, configId, outcome);
   return { kind: 'test', tenant, outcome, recorded };
+}
+
+/** What works but should change: an assertion encrypted with AES-CBC (accepted, but GCM is authenticated encryption). */
+function adviceOn(guarded: GuardedResponse): SamlProblem[] {
+  if (!guarded.encryptionAlgorithm?.endsWith('-cbc')) return [];
+  return [{ code: 'cbc-encryption', message: 'The IdP encrypts the assertion with AES-CBC. It works, but switch to AES-256-GCM in the IdP (Okta: Assertion Encryption Algorithm AES256-GCM), which also detects tampering', expected: 'AES-256-GCM', received: 'AES-CBC' }];
 }
 
 const problemsOf = (error: SamlLoginError): SamlProblem[] => (error.problems.length ? error.problems : [{ code: error.code, message: error.message }]);

@@ -112,6 +112,13 @@ describe('ephemeral values', () => {
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 
+  it('grants exactly `limit` of many concurrent quota claims on a key (a rate limit across instances)', async () => {
+    const claims = await Promise.all(Array.from({ length: 12 }, () => store.ephemeral.claimQuota('activity-quota:t1:1', 5, minutesFromNow(10))));
+    expect(claims.filter(Boolean)).toHaveLength(5);
+    expect(await store.ephemeral.claimQuota('activity-quota:t1:1', 5, minutesFromNow(10))).toBe(false);
+    expect(await store.ephemeral.claimQuota('activity-quota:t1:2', 5, minutesFromNow(10))).toBe(true);
+  });
+
   it('does not hand out an expired value on take', async () => {
     await store.ephemeral.put('admin-link:h1', 'link', minutesFromNow(1));
     const saved = now;

@@ -23,14 +23,17 @@ export const SP_SECRET = 'natoma/sp-key';
 let sharedKeyring: SpKeyring | undefined;
 
 /** An event as API Gateway HTTP API (payload 2.0) delivers it, built by the twin's own code (test/support/http-event.ts). */
-export function httpEvent(method: string, rawPath: string, options: { query?: Record<string, string>; form?: Record<string, string>; body?: string; cookies?: string[] } = {}): HttpEvent {
+export function httpEvent(method: string, rawPath: string, options: { query?: Record<string, string>; form?: Record<string, string>; body?: string; cookies?: string[]; headers?: Record<string, string> } = {}): HttpEvent {
   return sharedHttpEvent(method, rawPath, options);
 }
 
-/** The session cookie value a response sets, if any. */
+/** The session cookie's name in deployed mode (the harness's default): `__Host-` prefixed. */
+export const SESSION = '__Host-natoma_session';
+
+/** The session cookie value a response sets, if any (either mode). */
 export function sessionCookieOf(result: HttpResult): string | undefined {
-  const line = (result.cookies ?? []).find((c) => c.startsWith('natoma_session='));
-  const value = line?.split(';')[0]!.slice('natoma_session='.length);
+  const line = (result.cookies ?? []).find((c) => /^(__Host-)?natoma_session=/.test(c));
+  const value = line?.split(';')[0]!.replace(/^(__Host-)?natoma_session=/, '');
   return value ? decodeURIComponent(value) : undefined;
 }
 
@@ -47,7 +50,15 @@ export interface SamlWorld {
   readonly secrets: InMemorySecretStore;
   readonly keyring: SpKeyring;
   readonly idp: SamlifyIdp;
+  /**
+   * The handler as one browser reaches it: the login binding cookie a response sets is sent back with
+   * every later request that names no cookies of its own (a test that means another browser passes `cookies`).
+   */
   readonly handle: (event: HttpEvent) => Promise<HttpResult>;
+  /** The handler itself, with no cookie kept between requests. */
+  readonly handleRaw: (event: HttpEvent) => Promise<HttpResult>;
+  /** The `name=value` of the login binding cookie the last login start set. */
+  bindingCookie(): string | undefined;
   readonly configuration: SamlConfiguration;
   readonly logs: string[];
   /** A tenant on `domain` whose SAML is active with `idp` (configured through the real use cases). */
@@ -59,7 +70,7 @@ export interface SamlWorld {
   drop(): Promise<void>;
 }
 
-export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed'; keyring?: SpKeyring } = {}): Promise<SamlWorld> {
+export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed'; keyring?: SpKeyring; tenantCacheMs?: number } = {}): Promise<SamlWorld> {
   const table = await createTestTable();
   const clock = options.clock ?? systemClock;
   const store = createDynamoAdapters({ db: table.db, tableName: table.tableName, clock });
@@ -70,8 +81,15 @@ export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'l
   const idp = new SamlifyIdp();
   const logs: string[] = [];
   const logger = new Logger({ service: 'saml-test' }, 'debug', (line) => logs.push(line));
-  const handle = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed' });
+  const handleRaw = createSamlHandler({ ...store, secrets, spSecretName: SP_SECRET, clock, logger, publicBaseUrl: API, adminPublicUrl: 'https://admin.natoma.test', runtimeMode: options.runtimeMode ?? 'deployed', tenantCacheMs: options.tenantCacheMs });
   const configuration = new SamlConfiguration({ tenants: store.tenants, ephemeral: store.ephemeral, activity: store.activity, clock, apiBaseUrl: API, metadata: idpMetadataSource({ mode: 'deployed' }) });
+  let binding: string | undefined;
+  const handle = async (event: HttpEvent): Promise<HttpResult> => {
+    if (binding && !event.cookies?.length) event = { ...event, cookies: [binding] };
+    const result = await handleRaw(event);
+    binding = (result.cookies ?? []).find((line) => /^(__Host-)?natoma_login=/.test(line))?.split(';')[0] ?? binding;
+    return result;
+  };
 
   const world: SamlWorld = {
     table,
@@ -80,6 +98,8 @@ export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'l
     keyring,
     idp,
     handle,
+    handleRaw,
+    bindingCookie: () => binding,
     configuration,
     logs,
     async tenant(opts = {}) {

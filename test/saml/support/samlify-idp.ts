@@ -33,7 +33,17 @@ export interface ResponseOptions {
   readonly issueInstant?: Date;
   readonly assertionId?: string;
   readonly signatureAlgorithm?: string;
+  /** The block cipher of an encrypted assertion. @default AES-256-CBC (what Okta offers first) */
+  readonly dataEncryption?: string;
+  /** The key transport of an encrypted assertion. @default RSA-OAEP */
+  readonly keyEncryption?: string;
 }
+
+export const AES256_CBC = 'http://www.w3.org/2001/04/xmlenc#aes256-cbc';
+export const AES256_GCM = 'http://www.w3.org/2009/xmlenc11#aes256-gcm';
+export const TRIPLE_DES = 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc';
+export const RSA_OAEP = 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p';
+export const RSA_1_5 = 'http://www.w3.org/2001/04/xmlenc#rsa-1_5';
 
 /** A SAML IdP on samlify (not our code) that signs with real keys. */
 export class SamlifyIdp {
@@ -50,15 +60,15 @@ export class SamlifyIdp {
 
   private readonly wantAuthnRequestsSigned: boolean;
 
-  private idp(signatureAlgorithm = RSA_SHA256, encrypt = false) {
+  private idp(signatureAlgorithm = RSA_SHA256, encrypt = false, dataEncryption = AES256_CBC, keyEncryption = RSA_OAEP) {
     return samlify.IdentityProvider({
       entityID: this.entityId,
       privateKey: this.credential.privateKeyPem,
       signingCert: this.credential.certificatePem,
       encryptCert: this.credential.certificatePem,
       isAssertionEncrypted: encrypt,
-      dataEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
-      keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+      dataEncryptionAlgorithm: dataEncryption,
+      keyEncryptionAlgorithm: keyEncryption,
       requestSignatureAlgorithm: signatureAlgorithm,
       wantAuthnRequestsSigned: this.wantAuthnRequestsSigned,
       singleSignOnService: [
@@ -87,7 +97,7 @@ export class SamlifyIdp {
       singleLogoutService: [{ Binding: REDIRECT, Location: options.acsUrl }],
     });
     const xml = this.responseXml(options);
-    const result = await this.idp(options.signatureAlgorithm, options.encryptTo !== undefined).createLoginResponse(sp, { extract: {} }, 'post', { email: options.nameId }, {
+    const result = await this.idp(options.signatureAlgorithm, options.encryptTo !== undefined, options.dataEncryption, options.keyEncryption).createLoginResponse(sp, { extract: {} }, 'post', { email: options.nameId }, {
       customTagReplacement: () => ({ id: 'unused', context: xml }),
     });
     return result.context;
