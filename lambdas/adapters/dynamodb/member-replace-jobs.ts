@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../../core/errors';
 import type { GroupId, TenantId, UserId } from '../../core/ids';
 import { items, type ReplaceJob } from './items';
 import { keys, prefixes, type TableKey } from './keys';
@@ -94,6 +95,8 @@ export class DynamoMemberReplaceJobs {
     } catch (error) {
       // A newer replace took over (or an inline one cancelled it): that one decides the membership now.
       if (error instanceof ReplaceJobSuperseded) return { removed, examined, pending: await this.pending(tenantId, groupId) };
+      // The group was deleted under the walk: nothing is left for the job to decide.
+      if (error instanceof NotFoundError) return { removed, examined, pending: !(await this.finish(job)) };
       throw error;
     }
   }
