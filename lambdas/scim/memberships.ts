@@ -20,6 +20,8 @@ const USER_CHECK_CONCURRENCY = 8;
 export const INLINE_REPLACE_REMOVALS = 4000;
 /** Memberships a later write on the group examines to move its background replace along (cheap: one Query and a few transactions). */
 const OPPORTUNISTIC_REPLACE_ITEMS = 500;
+/** The inline removals of a background replace also stop after this long, whatever the store's latency (API Gateway gives 29 s in all). */
+const INLINE_REPLACE_MS = 8_000;
 
 export interface MemberChange {
   readonly added: number;
@@ -185,10 +187,21 @@ export class Memberships {
     }
     // Recorded before anything is written: once the client has its answer, the job exists.
     await this.deps.groups.startMemberReplace(tenantId, groupId, [...desired].map(asUserId));
-    const { known, unknown } = await this.knownUsers(tenantId, desired);
+    // Most desired ids are usually members already (a re-push): only the others are checked and added.
+    const members = await this.membersAmong(tenantId, groupId, [...desired].map(asUserId));
+    const { known, unknown } = await this.knownUsers(tenantId, [...desired].filter((id) => !members.has(asUserId(id))));
     const added = known.length > 0 ? await this.deps.groups.addMembers(tenantId, groupId, known) : 0;
-    const progress = await this.deps.groups.continueMemberReplace(tenantId, groupId, this.inlineRemovals);
-    return { added, removed: progress.removed, ignored: unknown, background: progress.pending };
+    const deadline = performance.now() + INLINE_REPLACE_MS;
+    let removed = 0;
+    let examined = 0;
+    let pending = true;
+    while (pending && examined < this.inlineRemovals && performance.now() < deadline) {
+      const progress = await this.deps.groups.continueMemberReplace(tenantId, groupId, Math.min(OPPORTUNISTIC_REPLACE_ITEMS, this.inlineRemovals - examined));
+      ({ pending } = progress);
+      removed += progress.removed;
+      examined += progress.examined;
+    }
+    return { added, removed, ignored: unknown, background: pending };
   }
 
   private async currentMembers(group: Group): Promise<Set<string>> {
@@ -202,10 +215,14 @@ export class Memberships {
     return current;
   }
 
-  /** Which of `userIds` belong to the group, asked in batches of 100. */
+  /** Which of `userIds` belong to the group, asked in batches of 100, a few at a time (reads only). */
   async membersAmong(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<Set<UserId>> {
     const out = new Set<UserId>();
-    for (let i = 0; i < userIds.length; i += 100) for (const id of await this.deps.groups.membersAmong(tenantId, groupId, userIds.slice(i, i + 100))) out.add(id);
+    const step = USER_CHECK_BATCH * USER_CHECK_CONCURRENCY;
+    for (let i = 0; i < userIds.length; i += step) {
+      const wave = Array.from({ length: USER_CHECK_CONCURRENCY }, (_, j) => userIds.slice(i + j * USER_CHECK_BATCH, i + (j + 1) * USER_CHECK_BATCH)).filter((part) => part.length > 0);
+      for (const found of await Promise.all(wave.map((part) => this.deps.groups.membersAmong(tenantId, groupId, part)))) found.forEach((id) => out.add(id));
+    }
     return out;
   }
 }

@@ -182,7 +182,7 @@ export class DynamoGroupRepository implements GroupRepository {
     return this.replaceJobs.start(tenantId, groupId, desired);
   }
 
-  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; pending: boolean }> {
+  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; examined: number; pending: boolean }> {
     return this.replaceJobs.continue(tenantId, groupId, maxItems);
   }
 

@@ -55,7 +55,7 @@ export interface GroupRepository {
    */
   startMemberReplace(tenantId: TenantId, groupId: GroupId, desired: UserId[]): Promise<void>;
   /** Continues the group's pending replace, examining at most `maxItems` memberships; `pending` false once none is left. */
-  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; pending: boolean }>;
+  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; examined: number; pending: boolean }>;
   /** Drops the group's pending replace, if any: a replace done inline decides the membership by itself. */
   cancelMemberReplace(tenantId: TenantId, groupId: GroupId): Promise<void>;
   memberReplacePending(tenantId: TenantId, groupId: GroupId): Promise<boolean>;
