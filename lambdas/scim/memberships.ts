@@ -154,6 +154,7 @@ export class Memberships {
    */
   async apply(group: Group, plan: MemberPlan): Promise<MemberChange> {
     if (plan.replaceAll) return this.replace(group, plan.adds);
+    if (plan.adds.size === 0 && plan.removes.size === 0) return { added: 0, removed: 0, ignored: 0, background: false };
     const { known, unknown } = await this.knownUsers(group.tenantId, plan.adds);
     const removed = plan.removes.size > 0 ? await this.deps.groups.removeMembers(group.tenantId, group.id, [...plan.removes].map(asUserId)) : 0;
     const added = known.length > 0 ? await this.deps.groups.addMembers(group.tenantId, group.id, known) : 0;
