@@ -68,7 +68,8 @@ export interface MaintenanceReport extends PurgeReport {
 
 /**
  * Finishes pending group-membership purges (group deletes past their inline budget, user deletes
- * whose request died) until none is pending or the time budget runs out. Always makes one call,
+ * whose request died) and full replaces of members whose removals were left to the background
+ * (resumed from their cursor), until none is pending or the time budget runs out. Always makes one call,
  * so a run reports whether work is pending; after that it starts a call only when the time left
  * exceeds the slowest call so far. Errors propagate: the Lambda fails and its Errors alarm fires.
  */

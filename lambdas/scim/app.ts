@@ -31,6 +31,8 @@ export interface ScimHandlerDeps extends IdentityStores {
   readonly tokenCacheTtlMs?: number;
   /** Per-tenant token bucket per container; `false` turns it off. @default DEFAULT_RATE_LIMIT */
   readonly rateLimit?: RateLimitOptions | false;
+  /** Removals a full replace of members makes before answering; the rest finish in the background. @default INLINE_REPLACE_REMOVALS */
+  readonly inlineReplaceRemovals?: number;
 }
 
 export type ScimHandler = (event: HttpEvent) => Promise<HttpResult>;

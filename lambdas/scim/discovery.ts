@@ -5,9 +5,9 @@ export const LIMITS = {
   /**
    * Largest request body accepted (413 above): 1 MiB, well within a Lambda request (6 MiB, and a third more
    * for a body API Gateway passes base64-encoded). What binds is API Gateway's 29 s: a full `replace` of
-   * `members` at this size (21,395 ids) must finish in time even when every member changes (measured on
-   * DynamoDB Local: 12.8 s into an empty group, 18.8 s replacing all; at 4 MiB, before the id checks ran in
-   * parallel, the first push took 78 s).
+   * `members` at this size (21,395 ids) must answer in time: its additions are bounded by this size (12.8 s
+   * into an empty group on DynamoDB Local; at 4 MiB, before the id checks ran in parallel, 78 s), and its
+   * removals past INLINE_REPLACE_REMOVALS finish in the background, whatever the group's size.
    */
   maxPayloadSize: 1_048_576,
   /** `count` above this is lowered to it. */

@@ -109,11 +109,12 @@ export class ScimGroups implements SearchableResource<Group> {
       current = updated;
       break;
     }
-    const { added, removed, ignored } = await this.deps.memberships.apply(current, plan);
+    const { added, removed, ignored, background } = await this.deps.memberships.apply(current, plan);
     await this.recordIgnored(ctx, id, ignored);
     if (added > 0) await this.record(ctx, 'group.members.added', id, `${added} member(s) added to ${current.displayName}`);
     if (removed > 0) await this.record(ctx, 'group.members.removed', id, `${removed} member(s) removed from ${current.displayName}`);
-    const latest = added > 0 || removed > 0 ? ((await this.deps.groups.get(ctx.tenantId, current.id)) ?? current) : current;
+    if (background && plan.replaceAll) await this.record(ctx, 'group.members.replace.pending', id, `Members of ${current.displayName} replaced: the remaining removals finish in the background`);
+    const latest = added > 0 || removed > 0 || background ? ((await this.deps.groups.get(ctx.tenantId, current.id)) ?? current) : current;
     if (!respondWithBody) return { status: 204, headers: { etag: etagOf(latest.version) } };
     const projection = parseProjection('Group', query.attributes, query.excludedAttributes);
     return resourceResponse(200, await this.render(ctx, latest, projection, true), latest.version);

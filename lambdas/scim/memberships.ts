@@ -12,6 +12,24 @@ const MEMBER_PAGE = 1000;
 /** A full push checks tens of thousands of ids: BatchGets of 100, eight in flight (reads only, nothing to conflict). */
 const USER_CHECK_BATCH = 100;
 const USER_CHECK_CONCURRENCY = 8;
+/**
+ * Removals a full replace makes before answering; past it the removals finish in the background. 4,000
+ * is about 80 transactions: a few seconds on DynamoDB, well under ten on DynamoDB Local, leaving the
+ * additions (bounded by maxPayloadSize) room within API Gateway's 29 s.
+ */
+export const INLINE_REPLACE_REMOVALS = 4000;
+/** Memberships a later write on the group examines to move its background replace along (cheap: one Query and a few transactions). */
+const OPPORTUNISTIC_REPLACE_ITEMS = 500;
+/** The inline removals of a background replace also stop after this long, whatever the store's latency (API Gateway gives 29 s in all). */
+const INLINE_REPLACE_MS = 8_000;
+
+export interface MemberChange {
+  readonly added: number;
+  readonly removed: number;
+  readonly ignored: number;
+  /** Removals of a full replace continue in the background (the membership converges after the answer). */
+  readonly background: boolean;
+}
 
 /** The net membership change of a write: additions, removals, or a full replacement by `adds`. */
 export interface MemberPlan {
@@ -99,7 +117,11 @@ export function membershipRefs(attr: 'groups' | 'members', filter: Filter): stri
 
 /** Membership items: validated, read and written without ever rewriting a group. */
 export class Memberships {
-  constructor(private readonly deps: { readonly users: UserRepository; readonly groups: GroupRepository }) {}
+  private readonly inlineRemovals: number;
+
+  constructor(private readonly deps: { readonly users: UserRepository; readonly groups: GroupRepository; readonly inlineReplaceRemovals?: number }) {
+    this.inlineRemovals = deps.inlineReplaceRemovals ?? INLINE_REPLACE_REMOVALS;
+  }
 
   /** Of `ids`, those that are users of this tenant (one BatchGet per 100, a few at a time), and how many are not. */
   async knownUsers(tenantId: TenantId, ids: Iterable<string>): Promise<{ known: UserId[]; unknown: number }> {
@@ -127,35 +149,81 @@ export class Memberships {
 
   /**
    * Writes a plan. Ids that are not users of the tenant are skipped (counted in `ignored`), so a client's
-   * stale member never blocks its later pushes. A replacement reads the current membership first, in pages
-   * of 1,000: the one group write that costs in proportion to the group; only ids not yet members are checked.
+   * stale member never blocks its later pushes. `background` is true when removals continue after the
+   * answer (a replace past the inline budget, see replace()).
    */
-  async apply(group: Group, plan: MemberPlan): Promise<{ added: number; removed: number; ignored: number }> {
-    let removes = [...plan.removes];
-    let adds = [...plan.adds];
-    if (plan.replaceAll) {
-      const current = new Set<string>();
-      let cursor: string | undefined;
-      if (group.memberCount > 0) {
-        do {
-          const page = await this.deps.groups.listMembers(group.tenantId, group.id, { limit: MEMBER_PAGE, ...(cursor ? { cursor } : {}) });
-          page.items.forEach((member) => current.add(member));
-          cursor = page.cursor;
-        } while (cursor);
-      }
-      removes = [...current].filter((member) => !plan.adds.has(member));
-      adds = adds.filter((member) => !current.has(member));
-    }
-    const { known, unknown } = await this.knownUsers(group.tenantId, adds);
-    const removed = removes.length > 0 ? await this.deps.groups.removeMembers(group.tenantId, group.id, removes.map(asUserId)) : 0;
+  async apply(group: Group, plan: MemberPlan): Promise<MemberChange> {
+    if (plan.replaceAll) return this.replace(group, plan.adds);
+    if (plan.adds.size === 0 && plan.removes.size === 0) return { added: 0, removed: 0, ignored: 0, background: false };
+    const { known, unknown } = await this.knownUsers(group.tenantId, plan.adds);
+    const removed = plan.removes.size > 0 ? await this.deps.groups.removeMembers(group.tenantId, group.id, [...plan.removes].map(asUserId)) : 0;
     const added = known.length > 0 ? await this.deps.groups.addMembers(group.tenantId, group.id, known) : 0;
-    return { added, removed, ignored: unknown };
+    // Asked after the writes: a replace that started before them must spare the members just added
+    // (those that were already members keep their old write time, so they are marked now).
+    if (!(await this.deps.groups.memberReplacePending(group.tenantId, group.id))) return { added, removed, ignored: unknown, background: false };
+    if (known.length > added) await this.deps.groups.touchMembers(group.tenantId, group.id, known);
+    const progress = await this.deps.groups.continueMemberReplace(group.tenantId, group.id, Math.min(OPPORTUNISTIC_REPLACE_ITEMS, this.inlineRemovals));
+    return { added, removed: removed + progress.removed, ignored: unknown, background: progress.pending };
   }
 
-  /** Which of `userIds` belong to the group, asked in batches of 100. */
+  /**
+   * A full replacement. When the removals fit the inline budget, it reads the current membership (pages of
+   * 1,000; only ids not yet members are checked) and writes the difference, as one request. Past the budget
+   * (known from memberCount alone for a large group, so a 100,000-member group is never walked inline), the
+   * desired set is recorded as a background job on the group, the additions are written, and the job is
+   * run for one budget's worth; the maintenance run and later writes on the group finish it.
+   */
+  private async replace(group: Group, desired: Set<string>): Promise<MemberChange> {
+    const { tenantId, id: groupId } = group;
+    if (group.memberCount - desired.size <= this.inlineRemovals) {
+      const current = group.memberCount > 0 ? await this.currentMembers(group) : new Set<string>();
+      const removes = [...current].filter((member) => !desired.has(member));
+      if (removes.length <= this.inlineRemovals) {
+        await this.deps.groups.cancelMemberReplace(tenantId, groupId);
+        const { known, unknown } = await this.knownUsers(tenantId, [...desired].filter((member) => !current.has(member)));
+        const removed = removes.length > 0 ? await this.deps.groups.removeMembers(tenantId, groupId, removes.map(asUserId)) : 0;
+        const added = known.length > 0 ? await this.deps.groups.addMembers(tenantId, groupId, known) : 0;
+        return { added, removed, ignored: unknown, background: false };
+      }
+    }
+    // Recorded before anything is written: once the client has its answer, the job exists.
+    await this.deps.groups.startMemberReplace(tenantId, groupId, [...desired].map(asUserId));
+    // Most desired ids are usually members already (a re-push): only the others are checked and added.
+    const members = await this.membersAmong(tenantId, groupId, [...desired].map(asUserId));
+    const { known, unknown } = await this.knownUsers(tenantId, [...desired].filter((id) => !members.has(asUserId(id))));
+    const added = known.length > 0 ? await this.deps.groups.addMembers(tenantId, groupId, known) : 0;
+    const deadline = performance.now() + INLINE_REPLACE_MS;
+    let removed = 0;
+    let examined = 0;
+    let pending = true;
+    while (pending && examined < this.inlineRemovals && performance.now() < deadline) {
+      const progress = await this.deps.groups.continueMemberReplace(tenantId, groupId, Math.min(OPPORTUNISTIC_REPLACE_ITEMS, this.inlineRemovals - examined));
+      ({ pending } = progress);
+      removed += progress.removed;
+      examined += progress.examined;
+    }
+    return { added, removed, ignored: unknown, background: pending };
+  }
+
+  private async currentMembers(group: Group): Promise<Set<string>> {
+    const current = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.groups.listMembers(group.tenantId, group.id, { limit: MEMBER_PAGE, ...(cursor ? { cursor } : {}) });
+      page.items.forEach((member) => current.add(member));
+      cursor = page.cursor;
+    } while (cursor);
+    return current;
+  }
+
+  /** Which of `userIds` belong to the group, asked in batches of 100, a few at a time (reads only). */
   async membersAmong(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<Set<UserId>> {
     const out = new Set<UserId>();
-    for (let i = 0; i < userIds.length; i += 100) for (const id of await this.deps.groups.membersAmong(tenantId, groupId, userIds.slice(i, i + 100))) out.add(id);
+    const step = USER_CHECK_BATCH * USER_CHECK_CONCURRENCY;
+    for (let i = 0; i < userIds.length; i += step) {
+      const wave = Array.from({ length: USER_CHECK_CONCURRENCY }, (_, j) => userIds.slice(i + j * USER_CHECK_BATCH, i + (j + 1) * USER_CHECK_BATCH)).filter((part) => part.length > 0);
+      for (const found of await Promise.all(wave.map((part) => this.deps.groups.membersAmong(tenantId, groupId, part)))) found.forEach((id) => out.add(id));
+    }
     return out;
   }
 }

@@ -100,6 +100,8 @@ describe('groups of every size', () => {
       const ms = Date.now() - started;
       expect(result.status, label).toBe(204);
       console.info(`replace of ${REPLACE_MEMBERS} members (${label}): ${ms} ms, ${counts.total} calls, ${counts.itemsRead} items read, ${counts.itemsWritten} written`);
+      // Removals past the inline budget (the maximum size's turnover) finish in the background, as the maintenance run does it.
+      while ((await world.adapters.purgePendingGroupMemberships(5000)).morePending);
       return { ms, counts };
     };
     // First push into an empty group (every member written), then a re-push that changes 100 members.

@@ -6,6 +6,7 @@ import type { GroupId, TenantId, UserId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import { items } from './items';
 import { diffKeys, keys, prefixes, uniqueKeys, type TableKey } from './keys';
+import { DynamoMemberReplaceJobs } from './member-replace-jobs';
 import { INLINE_PURGE_BUDGET, type DynamoMemberships, type PurgeReport } from './memberships';
 import {
   ConditionsFailed,
@@ -25,10 +26,14 @@ import {
 import { assertNextVersion } from './versions';
 
 export class DynamoGroupRepository implements GroupRepository {
+  private readonly replaceJobs: DynamoMemberReplaceJobs;
+
   constructor(
     private readonly ctx: DynamoContext,
     private readonly memberships: DynamoMemberships,
-  ) {}
+  ) {
+    this.replaceJobs = new DynamoMemberReplaceJobs(ctx, memberships);
+  }
 
   async create(group: Group): Promise<void> {
     // Members arrive through addMembers, which keeps the count: a new group starts empty.
@@ -173,9 +178,29 @@ export class DynamoGroupRepository implements GroupRepository {
     return found.map(items.group.decode).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  /** Finishes membership purges left by deletes (see DynamoMemberships.purgePending). */
+  startMemberReplace(tenantId: TenantId, groupId: GroupId, desired: UserId[]): Promise<void> {
+    return this.replaceJobs.start(tenantId, groupId, desired);
+  }
+
+  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; examined: number; pending: boolean }> {
+    return this.replaceJobs.continue(tenantId, groupId, maxItems);
+  }
+
+  cancelMemberReplace(tenantId: TenantId, groupId: GroupId): Promise<void> {
+    return this.replaceJobs.cancel(tenantId, groupId);
+  }
+
+  memberReplacePending(tenantId: TenantId, groupId: GroupId): Promise<boolean> {
+    return this.replaceJobs.pending(tenantId, groupId);
+  }
+
+  touchMembers(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<void> {
+    return this.memberships.touch(tenantId, groupId, userIds);
+  }
+
+  /** Finishes membership purges left by deletes and background replaces (see DynamoMemberships.purgePending). */
   purgePendingGroupMemberships(maxItems: number): Promise<PurgeReport> {
-    return this.memberships.purgePending(maxItems);
+    return this.memberships.purgePending(maxItems, (tenantId, groupId, budget) => this.replaceJobs.continue(tenantId, groupId, budget));
   }
 
   private async read(tenantId: TenantId, groupId: GroupId): Promise<Group | undefined> {

@@ -28,12 +28,26 @@ export type Entity =
   | 'Membership'
   | 'UserGroup'
   | 'Purge'
+  | 'ReplaceJob'
+  | 'ReplaceChunk'
   | 'Session'
   | 'UserSession'
   | 'Ephemeral'
   | 'ActivityEvent';
 
 export type Item = Record<string, unknown>;
+
+export interface ReplaceJob {
+  readonly tenantId: TenantId;
+  readonly groupId: GroupId;
+  readonly jobId: string;
+  /** Memberships written at or after this instant are never removed by the job. */
+  readonly startedAt: string;
+  readonly chunks: number;
+  readonly desiredCount: number;
+  /** The last membership sort key examined: the walk resumes after it. */
+  readonly cursor?: string;
+}
 
 /** Thrown when a stored item does not have the shape its key promises (a bug or corruption, not user input). */
 export class CorruptItemError extends Error {}
@@ -175,9 +189,12 @@ const activitySchema: z.ZodType<ActivityEvent, z.ZodTypeDef, unknown> = z.object
 const idPointer = z.object({ id: z.string().min(1) });
 const domainGuardSchema = z.object({ tenantId });
 const countersSchema = z.object({ users: z.number().int().optional(), groups: z.number().int().optional() });
-const membershipSchema = z.object({ userId, groupId });
+// addedAt: absent on memberships written before background replaces existed (they count as old).
+const membershipSchema = z.object({ userId, groupId, addedAt: isoTime.optional() });
 const ephemeralSchema = z.object({ value: z.string(), expiresAt: z.number() });
 const purgeSchema = z.object({ kind: z.enum(['group', 'user']), tenantId, id: z.string().min(1) });
+const replaceJobSchema = z.object({ tenantId, groupId, jobId: z.string().min(1), startedAt: isoTime, chunks: z.number().int().nonnegative(), desiredCount: z.number().int().nonnegative(), cursor: z.string().optional() });
+const replaceChunkSchema = z.object({ jobId: z.string().min(1), userIds: z.array(userId) });
 
 const TTL_EVENTS_SEC = 180 * 24 * 3600;
 
@@ -231,12 +248,14 @@ export const items = {
     decode: (item: Item): GroupId => decode(idPointer, 'GroupIndex', item).id as GroupId,
   },
   membership: {
-    encode: (tenant: TenantId, group: GroupId, user: UserId): Item => ({
+    /** `addedAt` lets a background replace spare members added after it started. */
+    encode: (tenant: TenantId, group: GroupId, user: UserId, addedAt?: string): Item => ({
       ...keys.membership(tenant, group, user),
       entity: 'Membership',
       tenantId: tenant,
       groupId: group,
       userId: user,
+      ...(addedAt !== undefined ? { addedAt } : {}),
     }),
     decode: (item: Item) => decode(membershipSchema, 'Membership', item),
   },
@@ -261,6 +280,16 @@ export const items = {
       createdAt,
     }),
     decode: (item: Item) => decode(purgeSchema, 'Purge', item),
+  },
+  /** A full replace of a group's members whose removals continue in the background (keys.replaceJob). */
+  replaceJob: {
+    encode: (job: ReplaceJob): Item => ({ ...keys.replaceJob(job.tenantId, job.groupId), entity: 'ReplaceJob', ...job }),
+    decode: (item: Item): ReplaceJob => decode(replaceJobSchema, 'ReplaceJob', item),
+  },
+  /** One part of a replace job's desired member set (keys.replaceChunk), at most ~340 KB. */
+  replaceChunk: {
+    encode: (tenant: TenantId, group: GroupId, jobId: string, index: number, userIds: UserId[]): Item => ({ ...keys.replaceChunk(tenant, group, jobId, index), entity: 'ReplaceChunk', jobId, userIds }),
+    decode: (item: Item) => decode(replaceChunkSchema, 'ReplaceChunk', item),
   },
   session: {
     // `expiresAt` is the table's TTL attribute (epoch seconds); the exact ISO time is kept beside it.

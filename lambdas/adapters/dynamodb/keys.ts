@@ -29,6 +29,7 @@ export const prefixes = {
   user: 'USER#',
   group: 'GROUP#',
   member: 'MEMBER#',
+  replaceChunk: 'REPLACE#',
   scimToken: 'SCIMTOKEN#',
   event: 'EVT#',
   tenantPk: 'TENANT#',
@@ -98,6 +99,14 @@ export const keys = {
   purgePartition: 'PURGE',
   groupPurge: (tenantId: TenantId, groupId: GroupId): TableKey => ({ pk: 'PURGE', sk: `GROUP#${enc(tenantId)}#${enc(groupId)}` }),
   userPurge: (tenantId: TenantId, userId: UserId): TableKey => ({ pk: 'PURGE', sk: `USER#${enc(tenantId)}#${enc(userId)}` }),
+  /** A full replace of members finishing in the background: at most one per group (a newer one overwrites it). */
+  replaceJob: (tenantId: TenantId, groupId: GroupId): TableKey => ({ pk: 'PURGE', sk: `REPLACE#${enc(tenantId)}#${enc(groupId)}` }),
+  /** The job's desired members, in parts, beside the memberships (a group delete's purge removes them too). */
+  replaceChunkPrefix: (jobId?: string): string => (jobId === undefined ? prefixes.replaceChunk : `${prefixes.replaceChunk}${enc(jobId)}#`),
+  replaceChunk: (tenantId: TenantId, groupId: GroupId, jobId: string, index: number): TableKey => ({
+    pk: keys.membershipPartition(tenantId, groupId),
+    sk: `${keys.replaceChunkPrefix(jobId)}${String(index).padStart(4, '0')}`,
+  }),
 
   session: (sessionHash: string): TableKey => ({ pk: `SESSION#${enc(sessionHash)}`, sk: 'SESSION' }),
   /**

@@ -1,4 +1,4 @@
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../../core/errors';
 import type { GroupId, TenantId, UserId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
@@ -10,6 +10,7 @@ import {
   batchDelete,
   batchGet,
   chunk,
+  isConditionalCheckFailed,
   del,
   mustExist,
   mustNotExist,
@@ -18,6 +19,7 @@ import {
   queryPage,
   transactWrite,
   update,
+  type Condition,
   type DynamoContext,
   type TransactItem,
 } from './operations';
@@ -33,9 +35,22 @@ export const INLINE_PURGE_BUDGET = 990;
 /** Users' group memberships removed in parallel on user delete. */
 const USER_CLEANUP_CONCURRENCY = 8;
 
+/** What a background replace's removals must respect: its marker still names this job, and younger memberships stay. */
+export interface ReplaceGuard {
+  readonly markerKey: TableKey;
+  readonly jobId: string;
+  readonly startedAt: string;
+}
+
+/** The replace job was superseded (a newer replace) or cancelled while it ran: its removals stop. */
+export class ReplaceJobSuperseded extends Error {}
+
+/** Continues one background replace, examining at most `maxItems` memberships. */
+export type ReplaceContinuation = (tenantId: TenantId, groupId: GroupId, maxItems: number) => Promise<{ removed: number; examined: number; pending: boolean }>;
+
 export interface PurgeReport {
   readonly membershipsRemoved: number;
-  /** Deleted groups and users whose memberships are now all gone. */
+  /** Deleted groups and users whose memberships are now all gone, and background replaces completed. */
   readonly purgesFinished: number;
   /** True when work is left for a next call. */
   readonly morePending: boolean;
@@ -56,12 +71,30 @@ export class DynamoMemberships {
     return added;
   }
 
-  async remove(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<number> {
+  async remove(tenantId: TenantId, groupId: GroupId, userIds: UserId[], guard?: ReplaceGuard): Promise<number> {
     let removed = 0;
     for (const part of chunk([...new Set(userIds)], MEMBERSHIPS_PER_TRANSACTION)) {
-      removed += await this.changeChunk(tenantId, groupId, part, 'remove');
+      removed += await this.changeChunk(tenantId, groupId, part, 'remove', guard);
     }
     return removed;
+  }
+
+  /** Marks existing memberships as (re)added now, so that a pending background replace spares them. */
+  async touch(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<void> {
+    const now = this.ctx.clock.now().toISOString();
+    for (const part of chunk([...new Set(userIds)], USER_CLEANUP_CONCURRENCY)) {
+      await Promise.all(
+        part.map(async (userId) => {
+          try {
+            await this.ctx.db.send(
+              new UpdateCommand({ TableName: this.ctx.tableName, Key: keys.membership(tenantId, groupId, userId), UpdateExpression: 'SET addedAt = :now', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':now': now } }),
+            );
+          } catch (error) {
+            if (!isConditionalCheckFailed(error)) throw error; // not a member: nothing to spare
+          }
+        }),
+      );
+    }
   }
 
   async membersAmong(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<UserId[]> {
@@ -115,7 +148,9 @@ export class DynamoMemberships {
     );
     const batch = found.slice(0, budget);
     // User-side entries first: a membership left without one would be invisible to its user's delete.
-    await batchDelete(this.ctx, batch.map((item) => keys.userGroupEntry(tenantId, String(item.userId) as UserId, groupId)));
+    // (Items without userId are a replace job's desired-member parts: they go, with no user side.)
+    const memberships = batch.filter((item) => typeof item.userId === 'string');
+    await batchDelete(this.ctx, memberships.map((item) => keys.userGroupEntry(tenantId, String(item.userId) as UserId, groupId)));
     await batchDelete(this.ctx, batch.map((item): TableKey => ({ pk: String(item.pk), sk: String(item.sk) })));
     const finished = found.length <= budget;
     if (finished) await this.clearPurgeMarker(keys.groupPurge(tenantId, groupId));
@@ -138,7 +173,7 @@ export class DynamoMemberships {
    * Continues purges that a request could not finish (a group delete past its inline budget, a
    * request that died). Meant for a schedule; safe to run concurrently with requests.
    */
-  async purgePending(maxItems: number): Promise<PurgeReport> {
+  async purgePending(maxItems: number, continueReplace?: ReplaceContinuation): Promise<PurgeReport> {
     const markers = await queryAll(
       this.ctx,
       { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.purgePartition }, ConsistentRead: true },
@@ -147,8 +182,18 @@ export class DynamoMemberships {
     let budget = maxItems;
     let membershipsRemoved = 0;
     let purgesFinished = 0;
-    for (const marker of markers.map(items.purge.decode)) {
+    for (const item of markers) {
       if (budget <= 0) return { membershipsRemoved, purgesFinished, morePending: true };
+      if (item.entity === 'ReplaceJob') {
+        if (!continueReplace) continue;
+        const job = items.replaceJob.decode(item);
+        const result = await continueReplace(job.tenantId, job.groupId, budget);
+        budget -= Math.max(1, result.examined);
+        membershipsRemoved += result.removed;
+        if (!result.pending) purgesFinished++;
+        continue;
+      }
+      const marker = items.purge.decode(item);
       if (marker.kind === 'group') {
         const result = await this.purgeGroup(marker.tenantId, marker.id as GroupId, budget);
         budget -= result.removed;
@@ -176,30 +221,38 @@ export class DynamoMemberships {
   /**
    * One transaction per chunk: the membership puts/deletes (conditioned, so a concurrent writer is
    * detected) and one update of the group's count and version. The chunk's current members are read
-   * first with one BatchGet, because a single failed condition cancels the whole transaction.
+   * first with one BatchGet, because a single failed condition cancels the whole transaction. With a
+   * guard (a background replace), only memberships older than the job are removed, and only while the
+   * job's marker still names it (checked in the same transaction).
    */
-  private async changeChunk(tenantId: TenantId, groupId: GroupId, userIds: UserId[], change: 'add' | 'remove'): Promise<number> {
+  private async changeChunk(tenantId: TenantId, groupId: GroupId, userIds: UserId[], change: 'add' | 'remove', guard?: ReplaceGuard): Promise<number> {
     const groupKey = keys.group(tenantId, groupId);
+    const now = this.ctx.clock.now().toISOString();
     for (let attempt = 0; ; attempt++) {
       const found = await batchGet(this.ctx, [groupKey, ...userIds.map((userId) => keys.membership(tenantId, groupId, userId))], true);
       if (!found.some((item) => item.sk === groupKey.sk && item.pk === groupKey.pk)) throw groupMissing(groupId);
-      const members = new Set(found.filter((item) => item.entity === 'Membership').map((item) => items.membership.decode(item).userId));
+      const memberships = found.filter((item) => item.entity === 'Membership').map(items.membership.decode);
+      const members = new Set(memberships.filter((m) => !guard || olderThanJob(m.addedAt, guard)).map((m) => m.userId));
       const changing = userIds.filter((userId) => (change === 'add' ? !members.has(userId) : members.has(userId)));
       if (changing.length === 0) return 0;
 
+      const removal: Condition = guard ? { expression: 'attribute_exists(pk) AND (attribute_not_exists(addedAt) OR addedAt < :startedAt)', values: { ':startedAt': guard.startedAt } } : mustExist;
       const writes: TransactItem[] = changing.flatMap((userId) =>
         change === 'add'
-          ? [put(this.ctx, items.membership.encode(tenantId, groupId, userId), mustNotExist), put(this.ctx, items.userGroup.encode(tenantId, groupId, userId))]
-          : [del(this.ctx, keys.membership(tenantId, groupId, userId), mustExist), del(this.ctx, keys.userGroupEntry(tenantId, userId, groupId))],
+          ? [put(this.ctx, items.membership.encode(tenantId, groupId, userId, now), mustNotExist), put(this.ctx, items.userGroup.encode(tenantId, groupId, userId))]
+          : [del(this.ctx, keys.membership(tenantId, groupId, userId), removal), del(this.ctx, keys.userGroupEntry(tenantId, userId, groupId))],
       );
       const groupIndex = writes.length;
       writes.push(this.groupCountUpdate(tenantId, groupId, change === 'add' ? changing.length : -changing.length));
+      const markerIndex = writes.length;
+      if (guard) writes.push({ ConditionCheck: { TableName: this.ctx.tableName, Key: guard.markerKey, ConditionExpression: 'jobId = :jobId', ExpressionAttributeValues: { ':jobId': guard.jobId } } });
       try {
         await transactWrite(this.ctx, writes);
         return changing.length;
       } catch (error) {
         if (!(error instanceof ConditionsFailed)) throw error;
         if (error.failedIndexes.includes(groupIndex)) throw groupMissing(groupId, error);
+        if (guard && error.failedIndexes.includes(markerIndex)) throw new ReplaceJobSuperseded(`the replace job ${guard.jobId} on group ${groupId} was superseded`, { cause: error });
         // Another request changed some of these memberships since our read: read again.
         if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw error;
       }
@@ -241,5 +294,8 @@ export class DynamoMemberships {
     await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: key }));
   }
 }
+
+/** Memberships without addedAt predate background replaces: they are older than any job. Same-millisecond writes are spared. */
+export const olderThanJob = (addedAt: string | undefined, guard: Pick<ReplaceGuard, 'startedAt'>): boolean => addedAt === undefined || addedAt < guard.startedAt;
 
 const groupMissing = (groupId: GroupId, cause?: Error) => new NotFoundError(`group ${groupId} does not exist`, cause ? { cause } : undefined);

@@ -48,4 +48,17 @@ export interface GroupRepository {
   membersAmong(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<UserId[]>;
   listMembers(tenantId: TenantId, groupId: GroupId, page: PageRequest): Promise<Page<UserId>>;
   groupsOfUser(tenantId: TenantId, userId: UserId): Promise<Group[]>;
+
+  /**
+   * A full replace too large for one request: `desired` becomes the group's membership in the background.
+   * Members not desired and added before this call are removed; later additions stay. Supersedes a pending one.
+   */
+  startMemberReplace(tenantId: TenantId, groupId: GroupId, desired: UserId[]): Promise<void>;
+  /** Continues the group's pending replace, examining at most `maxItems` memberships; `pending` false once none is left. */
+  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; examined: number; pending: boolean }>;
+  /** Drops the group's pending replace, if any: a replace done inline decides the membership by itself. */
+  cancelMemberReplace(tenantId: TenantId, groupId: GroupId): Promise<void>;
+  memberReplacePending(tenantId: TenantId, groupId: GroupId): Promise<boolean>;
+  /** Marks these existing members as added now, so a pending replace keeps them (an add that found them already there). */
+  touchMembers(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<void>;
 }

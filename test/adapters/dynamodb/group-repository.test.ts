@@ -237,4 +237,33 @@ describe('group attributes', () => {
     expect(second.cursor).toBeUndefined();
     expect([...first.items, ...second.items].map((g) => g.id).sort()).toEqual(groups.map((g) => g.id).sort());
   });
+
+  it('runs a background member replace in small resumable steps, and drops it when the group is deleted', async () => {
+    const tenantId = freshTenantId();
+    const group = await newGroup(tenantId);
+    const members = userIds(120, 'bg');
+    await store.groups.addMembers(tenantId, group.id, members);
+    const desired = [...members.slice(0, 10), asUserId('not-yet-a-member')];
+    await store.groups.startMemberReplace(tenantId, group.id, desired);
+    const steps: number[] = [];
+    for (let progress = { removed: 0, pending: true }; progress.pending; ) {
+      progress = await store.groups.continueMemberReplace(tenantId, group.id, 25);
+      steps.push(progress.removed);
+    }
+    expect(steps.length).toBe(5); // 120 memberships, 25 examined a step: the cursor carries the walk on
+    expect(steps.reduce((a, b) => a + b, 0)).toBe(110);
+    expect(await allMembers(tenantId, group.id)).toEqual(members.slice(0, 10));
+    expect((await store.groups.get(tenantId, group.id))!.memberCount).toBe(10);
+    expect(await store.groups.memberReplacePending(tenantId, group.id)).toBe(false);
+
+    // A job on a group deleted meanwhile ends with the group's purge, leaving no marker.
+    const doomed = await newGroup(tenantId);
+    await store.groups.addMembers(tenantId, doomed.id, members);
+    await store.groups.startMemberReplace(tenantId, doomed.id, []);
+    expect((await store.groups.continueMemberReplace(tenantId, doomed.id, 30)).pending).toBe(true);
+    await store.groups.delete(tenantId, doomed.id);
+    while ((await store.purgePendingGroupMemberships(1000)).morePending);
+    expect(await store.groups.memberReplacePending(tenantId, doomed.id)).toBe(false);
+    expect(await store.groups.membersAmong(tenantId, doomed.id, members)).toEqual([]);
+  });
 });
