@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     dynamoPort: process.env.DYNAMODB_PORT ? portFrom('DYNAMODB_PORT', 0) : undefined,
     logLevel: (process.env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info',
     demo,
+    // As the stage's EventBridge rule runs the maintenance Lambda (every 5 minutes on AWS); a minute here.
+    maintenanceEveryMs: 60_000,
   });
   say(banner(twin));
 

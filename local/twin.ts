@@ -7,6 +7,7 @@ import { createDocumentClient } from '../lambdas/adapters/dynamodb/client';
 import { ensureTable } from '../lambdas/adapters/dynamodb/ensure-table';
 import { createDynamoAdapters } from '../lambdas/adapters/dynamodb/index';
 import { composeAdminHandler } from '../lambdas/admin/handler';
+import { composeMaintenance } from '../lambdas/maintenance/handler';
 import { asTenantId, TENANT_ID_PATTERN } from '../lambdas/core/ids';
 import { Logger, type LogLevel } from '../lambdas/http/logger';
 import type { HttpEvent, HttpResult } from '../lambdas/http/request';
@@ -18,6 +19,7 @@ import { ensureDemo, type DemoOutcome } from './demo';
 import { createDevIdp } from './dev-idp';
 import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
 import { faithfulTwin, type FidelityOption } from './faithful/index';
+import { scheduleMaintenance, type MaintenanceSchedule } from './maintenance-schedule';
 import { FileSecretStore } from './file-secret-store';
 import {
   API_GATEWAY_MAX_BODY_BYTES,
@@ -70,6 +72,11 @@ export interface TwinOptions {
    * count what requests read (bench/okta-lifecycle.ts). @default - the client as composed
    */
   readonly wrapDb?: (db: DynamoDBDocumentClient) => DynamoDBDocumentClient;
+  /**
+   * Run the maintenance Lambda's work (membership purges, large member replaces, IdP metadata refresh) this
+   * often, as the stage's EventBridge rule does on AWS. @default 0 - never (`npm start` runs it every minute)
+   */
+  readonly maintenanceEveryMs?: number;
   /**
    * Keep the handlers' CloudWatch EMF metric lines (lambdas/http/metrics.ts) in the log.
    * @default false - only CloudWatch reads them; locally they would double every request's output
@@ -237,7 +244,9 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   }, onCrash);
 
   let dynamo: RunningDynamoDbLocal | undefined;
+  let maintenance: MaintenanceSchedule | undefined;
   const stop = async () => {
+    await maintenance?.stop();
     await Promise.all([closeServer(apiServer), closeServer(adminServer)]);
     await dynamo?.stop();
   };
@@ -310,6 +319,10 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
       'dev-idp': (event) => idp.value.handleEvent(event),
     };
+
+    if (options.maintenanceEveryMs) {
+      maintenance = scheduleMaintenance(composeMaintenance({ db, tableName, runtimeMode: 'local', logger: loggerFor('maintenance') }), options.maintenanceEveryMs);
+    }
 
     const running = {
       apiUrl: publicBaseUrl,

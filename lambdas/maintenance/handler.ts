@@ -1,13 +1,10 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { z } from 'zod/v3';
 import { createDocumentClient } from '../adapters/dynamodb/client';
-import { createDynamoAdapters } from '../adapters/dynamodb/index';
-import { idpMetadataSource } from '../adapters/saml-metadata/index';
-import { systemClock } from '../core/clock';
-import { IdpMetadataRefresh } from '../core/sso/metadata-refresh';
 import { EnvName } from '../http/env-names';
 import { loadEnv } from '../http/env';
 import { createLogger } from '../http/logger';
+import { composeMaintenance } from './compose';
 import { runMaintenance, SAFETY_MARGIN_MS, type MaintenanceDeps, type MaintenanceReport } from './run';
 
 const maintenanceEnvSchema = z.object({
@@ -20,20 +17,20 @@ const maintenanceEnvSchema = z.object({
 
 let composed: Omit<MaintenanceDeps, 'now'> | undefined;
 
-/** Adapters and the metadata refresh, built once per container. */
 function compose(): Omit<MaintenanceDeps, 'now'> {
   const env = loadEnv(maintenanceEnvSchema);
-  const adapters = createDynamoAdapters({ db: createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT }), tableName: env[EnvName.tableName] });
-  const metadata = idpMetadataSource({ mode: env[EnvName.runtimeMode] });
-  const refresh = new IdpMetadataRefresh({ tenants: adapters.tenants, ephemeral: adapters.ephemeral, activity: adapters.activity, clock: systemClock, metadata });
-  return {
-    purgePendingGroupMemberships: (maxItems) => adapters.purgePendingGroupMemberships(maxItems),
+  return composeMaintenance({
+    db: createDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT }),
+    tableName: env[EnvName.tableName],
+    runtimeMode: env[EnvName.runtimeMode],
     logger: createLogger('maintenance', env[EnvName.logLevel]),
-    metadataRefresh: { listTenants: (page) => adapters.tenants.list(page), refreshIfDue: (tenant) => refresh.refreshIfDue(tenant) },
-  };
+  });
 }
 
 /** EventBridge scheduled rule target (the schedule comes from the stage config). */
+export { composeMaintenance, type MaintenanceRuntime } from './compose';
+export { runMaintenance } from './run';
+
 export const handler = async (event: ScheduledEvent, context: Context): Promise<MaintenanceReport> => {
   composed ??= compose();
   const logger = composed.logger.child({ correlationId: context.awsRequestId, scheduledAt: event.time });
