@@ -96,7 +96,10 @@ export async function benchSaml(endpoint: string): Promise<Record<string, unknow
     const idpInitiated = await counting.measure(() => acs(responses.pop()!));
     const spInitiated = await counting.measure(async () => {
       const start = await handle(httpEvent('POST', '/signin', { form: { email: 'user1@bench.example.com' } }));
-      return acs(await response(1, authnRequestOf(start.headers!.location!).id));
+      // The same browser posts the response back: it carries the login-binding cookie /signin set.
+      const cookies = (start.cookies ?? []).map((line) => line.split(';')[0]!);
+      const samlResponse = await response(1, authnRequestOf(start.headers!.location!).id);
+      return handle(httpEvent('POST', `/saml/${tenant.id}/acs`, { form: { SAMLResponse: samlResponse }, cookies }));
     });
     if (idpInitiated.result.statusCode !== 303 || spInitiated.result.statusCode !== 303) throw new Error('counted logins failed');
 
