@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { SamlProblem } from '../core/tenancy/tenant';
 import type { GuardedResponse } from './response-guard';
-import type { ValidationExpectations } from './response-validator';
+import type { ValidationExpectations } from './saml-provider';
 import { attr, childElements, elementsByLocalName, parseXmlStrict, textOf, type XmlElement } from '../adapters/xml/strict-xml';
 
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';

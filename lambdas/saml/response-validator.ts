@@ -1,7 +1,6 @@
 import type { Profile } from '@node-saml/node-saml';
-import type { IdpConfig } from '../core/tenancy/tenant';
 import type { GuardedResponse } from './response-guard';
-import { samlFor } from './saml-provider';
+import { samlFor, type ValidationExpectations } from './saml-provider';
 import { SamlLoginError } from './saml-errors';
 import { attr, childElements, parseXmlStrict, textOf } from '../adapters/xml/strict-xml';
 
@@ -13,16 +12,6 @@ const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const MAX_IDENTIFIER_CHARS = 256;
 const MAX_NAME_ID_CHARS = 320;
 const tooLong = () => new SamlLoginError('too-long', 'The assertion carries an identifier longer than this service accepts.');
-
-export interface ValidationExpectations {
-  readonly idp: IdpConfig;
-  readonly spEntityId: string;
-  readonly acsUrl: string;
-  readonly clockSkewSec: number;
-  /** The AuthnRequest ID we issued (SP-initiated), already taken from the store; undefined = unsolicited. */
-  readonly requestId?: string;
-  readonly now: Date;
-}
 
 /** What a validated assertion says: read only from the bytes its signature covers. */
 export interface ValidatedAssertion {

@@ -3,7 +3,17 @@ import { trustedCertificates } from '../core/sso/certificate-trust';
 import type { IdpConfig } from '../core/tenancy/tenant';
 import type { SpUrls } from '../core/tenancy/urls';
 import { certificatePem } from '../adapters/saml-metadata/idp-metadata';
-import type { ValidationExpectations } from './response-validator';
+
+/** What a response must match: our SP's URLs, the tenant's IdP, the clock (node-saml is configured from it). */
+export interface ValidationExpectations {
+  readonly idp: IdpConfig;
+  readonly spEntityId: string;
+  readonly acsUrl: string;
+  readonly clockSkewSec: number;
+  /** The AuthnRequest ID we issued (SP-initiated), already taken from the store; undefined = unsolicited. */
+  readonly requestId?: string;
+  readonly now: Date;
+}
 
 /** How the browser goes to the IdP: a redirect (HTTP-Redirect binding) or a form we render (HTTP-POST). */
 export type LoginStart = { readonly kind: 'redirect'; readonly location: string } | { readonly kind: 'post'; readonly url: string; readonly fields: Record<string, string> };
