@@ -5,7 +5,9 @@ import type { EphemeralStore } from '../../lambdas/core/sessions/ports';
 
 class MapStore implements Pick<EphemeralStore, 'take'> {
   readonly entries = new Map<string, string>();
+  takes = 0;
   async take(key: string): Promise<string | undefined> {
+    this.takes += 1;
     const value = this.entries.get(key);
     this.entries.delete(key);
     return value;
@@ -32,6 +34,7 @@ describe('one-time admin grants', () => {
     const store = new MapStore();
     const asStore = store as unknown as EphemeralStore;
     expect(await redeemAdminGrant(asStore, "x' OR 1=1")).toBeUndefined();
+    expect(store.takes).toBe(0);
     const code = 'a'.repeat(43);
     store.entries.set(adminGrantKey(code), '{not json');
     expect(await redeemAdminGrant(asStore, code)).toBeUndefined();

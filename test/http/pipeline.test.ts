@@ -98,6 +98,7 @@ describe('the shared request pipeline', () => {
     expect(result.statusCode).toBe(409);
     expect(JSON.parse(result.body!).message).toBe('that name is taken');
     expect(lines.some((line) => JSON.parse(line).message === 'request refused')).toBe(true);
+    expect(lines.join('\n')).not.toContain('that name is taken');
   });
 
   it('answers an unexpected error as internal, logs its stack with secrets redacted, and shows nothing of it', async () => {

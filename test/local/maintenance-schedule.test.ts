@@ -26,8 +26,9 @@ describe("the twin's maintenance schedule (EventBridge's stand-in)", () => {
     const schedule = scheduleMaintenance(deps, 10);
     const [a, b] = await Promise.all([schedule.runNow(), schedule.runNow()]);
     expect(a).toBe(b);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 125));
     await schedule.stop();
+    expect(concurrent).toBe(0);
     const after = calls;
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(most).toBe(1);
