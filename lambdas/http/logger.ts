@@ -8,7 +8,7 @@ const REDACTED_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|s
 const MAX_DEPTH = 5;
 
 // Values that are secrets whatever key holds them: SCIM tokens, bearer credentials, PEM private keys.
-const SECRET_VALUES = /natoma_scim_[A-Za-z0-9_-]+|Bearer\s+[A-Za-z0-9._~+/=-]+|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+const SECRET_VALUES = /natoma_scim_[A-Za-z0-9_-]+|[?&](?:token|ticket|code|SAMLResponse|SAMLRequest)=[^&\s"]+|Bearer\s+[A-Za-z0-9._~+/=-]+|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 
 function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(SECRET_VALUES, '[redacted]');

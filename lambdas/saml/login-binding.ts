@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { newSecret, sha256Hex } from '../core/sessions/admin-grants';
+import { newSecret, sha256Hex } from '../core/digest';
 import { hostCookieName, setCookie } from '../http/cookies';
 import { REQUEST_TTL_SEC } from './flows/shared';
 

@@ -43,7 +43,7 @@ export const ALLOWED_BLOCK_ENCRYPTION = new Set([
   'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
 ]);
 // Key transport: RSA-OAEP only (RSA PKCS#1 v1.5 is a padding oracle of its own).
-const ALLOWED_KEY_TRANSPORT = new Set(['http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p']);
+export const ALLOWED_KEY_TRANSPORT = new Set(['http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p']);
 /** The one answer to every decryption or decrypted-content failure: no padding oracle, no parser text. */
 const UNDECRYPTABLE = 'The encrypted assertion could not be decrypted with our SP key, or what it holds is not a single valid assertion.';
 

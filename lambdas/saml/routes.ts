@@ -4,7 +4,7 @@ import { NotFoundError } from '../core/errors';
 import { asTenantId, TENANT_ID_PATTERN, type TenantId } from '../core/ids';
 import type { GroupRepository, UserRepository } from '../core/identity/ports';
 import { displayNameOf, primaryEmail } from '../core/identity/user';
-import { sha256Hex } from '../core/sessions/admin-grants';
+import { sha256Hex } from '../core/digest';
 import type { SessionStore } from '../core/sessions/ports';
 import type { TenantRepository } from '../core/tenancy/ports';
 import { emailDomain, type Tenant } from '../core/tenancy/tenant';
@@ -147,7 +147,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     const signOut = [clearCookie(sessionCookie, surface.secureCookies)];
     const session = value ? await surface.sessions.get(sha256Hex(value)) : undefined;
     if (!session || session.kind !== 'app' || Date.parse(session.expiresAt) <= surface.clock.now().getTime()) return redirect('/signin', value ? signOut : undefined);
-    const [user, tenant] = await Promise.all([surface.users.get(session.tenantId, session.userId), surface.tenants.get(session.tenantId)]);
+    const [user, tenant] = await Promise.all([surface.users.get(session.tenantId, session.userId), surface.tenantCache.get(session.tenantId)]);
     if (!user || !user.active || !tenant) {
       await surface.sessions.revoke(session.sessionHash);
       return redirect('/signin', signOut);

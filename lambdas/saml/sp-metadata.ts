@@ -2,15 +2,10 @@ import type { SpKeyring } from './sp-credentials';
 import { certificateBody, publishedCertificatesOf } from './sp-credentials';
 import type { SpUrls } from '../core/tenancy/urls';
 import { escapeXml } from '../adapters/xml/strict-xml';
+import { ALLOWED_BLOCK_ENCRYPTION, ALLOWED_KEY_TRANSPORT } from './response-guard';
 
-// What an IdP may encrypt to us with, in order of preference: AES-GCM first, AES-CBC still accepted, RSA-OAEP key transport.
-const ENCRYPTION_METHODS = [
-  'http://www.w3.org/2009/xmlenc11#aes256-gcm',
-  'http://www.w3.org/2009/xmlenc11#aes128-gcm',
-  'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
-  'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
-  'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
-]
+// What an IdP may encrypt to us with: exactly what the ACS accepts, AES-GCM first (the sets keep their order), then RSA-OAEP.
+const ENCRYPTION_METHODS = [...ALLOWED_BLOCK_ENCRYPTION, ...ALLOWED_KEY_TRANSPORT]
   .map((algorithm) => `<md:EncryptionMethod Algorithm="${algorithm}"/>`)
   .join('');
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';

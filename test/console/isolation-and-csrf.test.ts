@@ -3,7 +3,7 @@ import { asGroupId, asUserId, type TenantId } from '../../lambdas/core/ids';
 import type { User } from '../../lambdas/core/identity/user';
 import { ADMIN_COOKIE } from '../../lambdas/admin/console/admin-session';
 import { issueConsoleLink } from '../../lambdas/admin/console/links';
-import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
+import { sha256Hex } from '../../lambdas/core/digest';
 import type { Tenant } from '../../lambdas/core/tenancy/tenant';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { ADMIN_URL, consoleHarness, cookiePair, createTenant, csrfOf, followLink, type ConsoleHarness } from './support';

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUserId } from '../../lambdas/core/ids';
 import { ADMIN_COOKIE } from '../../lambdas/admin/console/admin-session';
 import { issueConsoleLink } from '../../lambdas/admin/console/links';
-import { adminGrantKey as adminLinkKey, newSecret } from '../../lambdas/core/sessions/admin-grants';
+import { adminGrantKey as adminLinkKey } from '../../lambdas/core/sessions/admin-grants';
+import { newSecret } from '../../lambdas/core/digest';
 import { createTestTable, type TestTable } from '../support/dynamo';
 import { ADMIN_URL, consoleHarness, cookiePair, createTenant, csrfOf, followLink, type ConsoleHarness } from './support';
 

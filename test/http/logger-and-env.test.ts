@@ -17,6 +17,15 @@ describe('logger', () => {
     expect(lines[0]!.note).toBe('token [redacted] here');
   });
 
+  it('redacts one-time codes and SAML messages carried in a URL query', () => {
+    const { lines, logger } = capture();
+    logger.warn('fetch failed', { url: 'https://admin.test/login?token=abc123def&next=/sso', other: 'https://idp.test/sso?SAMLRequest=fZJNb&RelayState=x' });
+    const text = JSON.stringify(lines[0]);
+    expect(text).not.toContain('abc123def');
+    expect(text).not.toContain('fZJNb');
+    expect(text).toContain('next=/sso');
+  });
+
   it('keeps error stacks and causes', () => {
     const { lines, logger } = capture();
     logger.error('failed', { error: new Error('outer', { cause: new Error('inner') }) });

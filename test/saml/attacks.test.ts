@@ -2,7 +2,7 @@ import { SignedXml } from 'xml-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResult } from '../../lambdas/http/request';
 import { generateSpCredential } from '../../lambdas/saml/sp-credentials';
-import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
+import { sha256Hex } from '../../lambdas/core/digest';
 import { createSamlWorld, httpEvent, sessionCookieOf, type SamlWorld } from './support/harness';
 import { decode, encode, RSA_SHA1, SamlifyIdp, type ResponseOptions } from './support/samlify-idp';
 

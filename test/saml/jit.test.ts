@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUserId } from '../../lambdas/core/ids';
 import type { User } from '../../lambdas/core/identity/user';
-import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
+import { sha256Hex } from '../../lambdas/core/digest';
 import { createSamlWorld, httpEvent, sessionCookieOf, SESSION, type SamlWorld } from './support/harness';
 
 describe('just-in-time provisioning, inactive users and admin sign-in with SSO', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asTenantId } from '../../lambdas/core/ids';
-import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
+import { sha256Hex } from '../../lambdas/core/digest';
 import { authnRequestOf, createSamlWorld, httpEvent, sessionCookieOf, SESSION, type SamlWorld } from './support/harness';
 
 describe('SAML login flows through the handler (samlify as the IdP, DynamoDB Local)', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../lambdas/core/sessions/admin-grants';
+import { sha256Hex } from '../../lambdas/core/digest';
 import { API, createSamlWorld, httpEvent, sessionCookieOf, SESSION, type SamlWorld } from './support/harness';
 
 /** Issue 11: POST /logout signs out only when it comes from our own pages (same origin, or the form's token). */

@@ -9,7 +9,7 @@ export const tableDefinition = {
   ttlAttribute: 'expiresAt',
   globalSecondaryIndexes: [
     {
-      // Inverted lookups read eventually consistently: a user's sessions, events by category, the tenant list.
+      // Inverted lookups read eventually consistently: events by category, the tenant list (a user's groups and sessions are base-table entries).
       indexName: 'gsi1',
       partitionKey: 'gsi1pk',
       sortKey: 'gsi1sk',

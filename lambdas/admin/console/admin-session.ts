@@ -7,7 +7,8 @@ import type { UserRepository } from '../../core/identity/ports';
 import { normaliseEmail, primaryEmail, type User } from '../../core/identity/user';
 import type { Session, SessionStore } from '../../core/sessions/ports';
 import type { TenantRepository } from '../../core/tenancy/ports';
-import { newSecret, sha256Hex, type AdminGrant } from '../../core/sessions/admin-grants';
+import { type AdminGrant } from '../../core/sessions/admin-grants';
+import { newSecret, sha256Hex } from '../../core/digest';
 import { hostCookieName } from '../../http/cookies';
 
 export const ADMIN_COOKIE = 'natoma_admin';

@@ -7,6 +7,7 @@ import type { SecretStore } from '../secrets';
 import type { ScimTokenRecord, ScimTokenRepository, TenantRepository } from '../tenancy/ports';
 import { assertPlanAllows } from '../tenancy/plan';
 import type { Tenant } from '../tenancy/tenant';
+import { sha256Hex } from '../digest';
 
 /** Recognisable in logs, secret scanners and support tickets. */
 export const SCIM_TOKEN_PREFIX = 'natoma_scim_';
@@ -38,7 +39,6 @@ export interface CreatedScimToken {
   readonly createdAt: string;
 }
 
-export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 export const scimTokenSecretName = (prefix: string, tenantId: TenantId): string => `${prefix}${tenantId}`;
 
 export function parseScimTokenSecret(raw: string | undefined): ScimTokenSecret {

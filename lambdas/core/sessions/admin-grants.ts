@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { newSecret, sha256Hex } from '../digest';
 import { asTenantId, asUserId, type TenantId, type UserId } from '../ids';
 import type { EphemeralStore } from './ports';
 
@@ -15,9 +15,6 @@ export const CONSOLE_LINK_TTL_SEC = 15 * 60;
 /** The hand-over from an admin's SSO login to the console is immediate; a short window suffices. */
 export const SSO_GRANT_TTL_SEC = 2 * 60;
 
-export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
-/** A fresh 256-bit secret, URL-safe. */
-export const newSecret = (): string => randomBytes(32).toString('base64url');
 
 const GRANT_KEY_PREFIX = 'admin-link:';
 export const adminGrantKey = (code: string): string => `${GRANT_KEY_PREFIX}${sha256Hex(code)}`;

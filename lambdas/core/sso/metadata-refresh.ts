@@ -1,4 +1,4 @@
-import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import type { ActivityLog } from '../activity/events';
 import type { Clock } from '../clock';
 import { PreconditionFailedError } from '../errors';
@@ -8,6 +8,7 @@ import type { TenantRepository } from '../tenancy/ports';
 import type { IdpConfig, Tenant } from '../tenancy/tenant';
 import { planCertificates, WITHDRAWN_CERTIFICATE_GRACE_DAYS, type CertificatePlan } from './certificate-trust';
 import { IdpMetadataError, MetadataFetchError, type IdpMetadata, type IdpMetadataSource } from './ports';
+import { sha256Hex } from '../digest';
 
 /** A tenant's metadata URL is fetched at most once per this period (the maintenance run is every 5 minutes). */
 const METADATA_REFRESH_INTERVAL_SEC = 6 * 3600;
@@ -224,10 +225,6 @@ function endpointChanges(active: IdpConfig, parsed: IdpMetadata): string[] {
   compare('SSO URL (HTTP-Redirect)', active.ssoRedirectUrl, parsed.ssoRedirectUrl);
   compare('SSO URL (HTTP-POST)', active.ssoPostUrl, parsed.ssoPostUrl);
   return changes;
-}
-
-function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 function certificateInfo(body: string): CertificateInfo {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { newSecret, sha256Hex } from '../digest';
 import type { Clock } from '../clock';
 import type { EphemeralStore } from '../sessions/ports';
 
@@ -7,7 +7,7 @@ import type { EphemeralStore } from '../sessions/ports';
  * is stored; the link the admin opens carries the ticket itself.
  */
 const TEST_TICKET_TTL_SEC = 10 * 60;
-const ticketKey = (ticket: string): string => `saml-test-ticket:${createHash('sha256').update(ticket).digest('hex')}`;
+const ticketKey = (ticket: string): string => `saml-test-ticket:${sha256Hex(ticket)}`;
 
 export interface TestTicket {
   readonly tenantId: string;
@@ -15,7 +15,7 @@ export interface TestTicket {
 }
 
 export async function issueTestTicket(ephemeral: EphemeralStore, clock: Clock, grant: TestTicket & { readonly actor: string }): Promise<{ ticket: string; expiresAt: Date }> {
-  const ticket = randomBytes(32).toString('base64url');
+  const ticket = newSecret();
   const expiresAt = new Date(clock.now().getTime() + TEST_TICKET_TTL_SEC * 1000);
   await ephemeral.put(ticketKey(ticket), JSON.stringify(grant), expiresAt);
   return { ticket, expiresAt };

@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { sha256Hex } from '../../core/sessions/admin-grants';
+import { sha256Hex } from '../../core/digest';
 import type { ActivityEvent, ActivityLog } from '../../core/activity/events';
 import type { Clock } from '../../core/clock';
 import type { TenantId } from '../../core/ids';

@@ -1,4 +1,4 @@
-import { newSecret, sha256Hex } from '../../core/sessions/admin-grants';
+import { newSecret, sha256Hex } from '../../core/digest';
 import { planRefusal } from '../../core/tenancy/plan';
 import type { Tenant } from '../../core/tenancy/tenant';
 import type { SpUrls } from '../../core/tenancy/urls';
