@@ -5,7 +5,7 @@ import { requestCount } from '../http/metrics';
 import { httpPipeline, type HttpHandler } from '../http/pipeline';
 import type { Route } from '../http/routes';
 import type { ConsoleConfig } from './console/compose';
-import { ADMIN_MAX_BODY_BYTES, adminErrorAnswer } from './error-table';
+import { ADMIN_MAX_BODY_BYTES, adminErrorAnswer, isOperatorPath } from './error-table';
 import { adminRoutes, type AdminSurface } from './routes';
 
 /** Everything the admin Lambda is composed from; the deployed handler and the local twin both go through here. */
@@ -24,7 +24,7 @@ export function adminPipeline(surface: AdminSurface, extraRoutes: readonly Route
     // Deployed Function URLs are https; the twin serves the console over http.
     https: surface.runtimeMode === 'deployed',
     // The operator API and the console share this function: counted apart.
-    requestMetrics: (request) => [requestCount(request.path === '/operator' || request.path.startsWith('/operator/') ? 'operator' : 'console', request.status)],
+    requestMetrics: (request) => [requestCount(isOperatorPath(request.path) ? 'operator' : 'console', request.status)],
   });
 }
 

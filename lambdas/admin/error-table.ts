@@ -59,12 +59,15 @@ export class NotConfiguredError extends Error {
 
 const JSON_PATHS = /^\/(operator|api|health)(\/|$)/;
 
+/** The operator API's paths (served on the IAM URL); everything else but /health belongs to the console. */
+export const isOperatorPath = (path: string): boolean => path === '/operator' || path.startsWith('/operator/');
+
 /** API routes answer `{ error: { code, message, field? } }`; console pages answer a plain page in words. */
 export const adminErrorAnswer: ErrorAnswer = (failure, error, scope) => {
   if (error instanceof NotConfiguredError) return json(503, { error: { code: 'not_configured', message: error.message } });
   const entry = ADMIN_ERROR_TABLE[failure.kind];
   const code = error instanceof ConsoleRefusedError ? error.code : entry.code;
-  const forConsole = !scope.path.startsWith('/operator');
+  const forConsole = !isOperatorPath(scope.path);
   const message = messageOf(failure, scope, forConsole);
   const field = failure.field ?? (error instanceof FieldError ? error.field : undefined);
   const headers = headersOf(failure);

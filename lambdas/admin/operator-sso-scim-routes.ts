@@ -8,9 +8,7 @@ import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/port
 import { tenantUrls } from '../core/tenancy/urls';
 import { json } from '../http/responses';
 import { route, type Route } from '../http/routes';
-import { idpMetadataSource } from '../adapters/saml-metadata/index';
-import { SamlConfiguration } from '../core/sso/configuration';
-import { NotConfiguredError } from './error-table';
+import type { AdminUseCases } from './use-cases';
 import { jsonBody, ssoMetadataBody, ssoSettingsBody } from './schemas';
 
 export interface OperatorSsoScimDeps {
@@ -30,14 +28,8 @@ const tenantOf = (params: Readonly<Record<string, string>>) => asTenantId(params
 const JSON_BODY = { whenEmpty: 'a JSON body is required' };
 
 /** `/operator/tenants/{tenantId}/sso…` and `…/scim…`: the same use cases the console calls. */
-export function operatorSsoScimRoutes(deps: OperatorSsoScimDeps): Route[] {
-  const apiBaseUrl = () => {
-    // The admin Lambda cannot derive the API's domain from its own requests.
-    if (!deps.publicBaseUrl) throw new NotConfiguredError('PUBLIC_BASE_URL is not set on the admin Lambda: SSO and SCIM URLs cannot be built');
-    return deps.publicBaseUrl;
-  };
-  const saml = () => new SamlConfiguration({ tenants: deps.tenants, ephemeral: deps.ephemeral, activity: deps.activity, clock: deps.clock, apiBaseUrl: apiBaseUrl(), metadata: idpMetadataSource({ mode: deps.runtimeMode }) });
-  const tokens = { tenants: deps.tenants, scimTokens: deps.scimTokens, secrets: deps.secrets, activity: deps.activity, clock: deps.clock, secretPrefix: deps.scimTokenSecretPrefix };
+export function operatorSsoScimRoutes(deps: OperatorSsoScimDeps, useCases: AdminUseCases): Route[] {
+  const { saml, tokens, apiBaseUrl } = useCases;
   const sso = '/operator/tenants/{tenantId}/sso';
   const scim = '/operator/tenants/{tenantId}/scim';
 

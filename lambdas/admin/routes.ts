@@ -5,6 +5,7 @@ import { consoleDeps, type ConsoleRuntime } from './console/compose';
 import { consoleLinkRoute } from './console/links';
 import { consoleRoutes } from './console/routes';
 import { operatorSsoScimRoutes } from './operator-sso-scim-routes';
+import { adminUseCases } from './use-cases';
 import { operatorOnly, operatorTenantRoutes } from './operator-routes';
 
 /** Everything the admin Lambda's routes are built from (adapters, configuration, clock). */
@@ -15,10 +16,11 @@ export type AdminSurface = ConsoleRuntime & { readonly clock: Clock };
  * and the tenant-admin console (`/`, `/login`, pages, `/api/…`, `/assets/…`).
  */
 export function adminRoutes(surface: AdminSurface): Route[] {
-  const operator = [...operatorTenantRoutes(surface), ...operatorSsoScimRoutes(surface), consoleLinkRoute(surface)];
+  const useCases = adminUseCases(surface);
+  const operator = [...operatorTenantRoutes(surface), ...operatorSsoScimRoutes(surface, useCases), consoleLinkRoute(surface)];
   return [
     route('GET', '/health', async () => json(200, { status: 'ok', surface: 'admin', time: surface.clock.now().toISOString() })),
     ...operator.map(operatorOnly),
-    ...consoleRoutes(consoleDeps(surface)),
+    ...consoleRoutes(consoleDeps(surface, useCases)),
   ];
 }

@@ -4,8 +4,7 @@ import type { SecretStore } from '../../core/secrets';
 import type { ScimTokenRepository } from '../../core/tenancy/ports';
 import type { Logger } from '../../http/logger';
 import type { HttpEvent } from '../../http/request';
-import { idpMetadataSource } from '../../adapters/saml-metadata/index';
-import { SamlConfiguration } from '../../core/sso/configuration';
+import { adminUseCases, type AdminUseCases } from '../use-cases';
 import { PublishedSpCertificates } from './published-sp-certificates';
 import type { ConsoleDeps, ConsoleScimService, ConsoleSsoService, ConsoleUrls } from './ports';
 
@@ -38,19 +37,10 @@ export function consoleUrls(runtime: Pick<ConsoleRuntime, 'publicBaseUrl' | 'adm
 }
 
 /** The console's dependencies, over the same use cases the operator API calls. */
-export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
+export function consoleDeps(runtime: ConsoleRuntime, useCases: AdminUseCases = adminUseCases(runtime)): ConsoleDeps {
   const clock = runtime.clock ?? systemClock;
   const urlsOf = consoleUrls(runtime);
-  // The admin Lambda cannot see the API's domain: PUBLIC_BASE_URL is set wherever Test SAML must work.
-  const saml = new SamlConfiguration({
-    tenants: runtime.tenants,
-    ephemeral: runtime.ephemeral,
-    activity: runtime.activity,
-    clock,
-    apiBaseUrl: trim(runtime.publicBaseUrl ?? 'https://api.invalid'),
-    metadata: idpMetadataSource({ mode: runtime.runtimeMode }),
-  });
-  const samlConfiguration = () => saml;
+  const samlConfiguration = useCases.saml;
   const spCertificates = runtime.publicBaseUrl ? new PublishedSpCertificates(trim(runtime.publicBaseUrl), clock) : undefined;
 
   const sso: ConsoleSsoService = {
@@ -69,7 +59,7 @@ export function consoleDeps(runtime: ConsoleRuntime): ConsoleDeps {
     },
     spCertificates: async (tenantId) => (spCertificates ? spCertificates.forTenant(tenantId) : []),
   };
-  const tokenDeps = { tenants: runtime.tenants, scimTokens: runtime.scimTokens, secrets: runtime.secrets, activity: runtime.activity, clock, secretPrefix: runtime.scimTokenSecretPrefix };
+  const tokenDeps = useCases.tokens;
   const scim: ConsoleScimService = {
     enable: async (tenantId, actor) => {
       await enableScim(tokenDeps, tenantId, actor);

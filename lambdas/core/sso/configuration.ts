@@ -9,7 +9,8 @@ import type { TenantRepository } from '../tenancy/ports';
 import type { IdpConfig, SamlTestOutcome, SsoSettings, Tenant } from '../tenancy/tenant';
 import { spUrls, type SpUrls } from '../tenancy/urls';
 import { IdpMetadataError, MetadataFetchError, type IdpMetadata, type IdpMetadataSource } from './ports';
-import { changeSso, existingTenant, recordSsoActivity, recordTestOutcome } from './lifecycle';
+import { getTenant } from '../tenancy/tenant-admin';
+import { changeSso, recordSsoActivity, recordTestOutcome } from './lifecycle';
 import { issueTestTicket } from './test-tickets';
 
 export interface SamlConfigurationDeps {
@@ -164,7 +165,7 @@ export class SamlConfiguration {
   }
 
   private tenant(tenantId: TenantId): Promise<Tenant> {
-    return existingTenant(this.deps.tenants, tenantId);
+    return getTenant(this.deps.tenants, tenantId);
   }
 
   private update(tenantId: TenantId, change: (sso: SsoSettings, tenant: Tenant) => SsoSettings | undefined): Promise<void> {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityLog } from '../activity/events';
 import type { Clock } from '../clock';
-import { NotFoundError, PreconditionFailedError } from '../errors';
+import { PreconditionFailedError } from '../errors';
 import type { TenantId } from '../ids';
 import type { TenantRepository } from '../tenancy/ports';
 import type { SamlTestOutcome, SsoSettings, Tenant } from '../tenancy/tenant';
+import { getTenant } from '../tenancy/tenant-admin';
 
 /** What every step of the SSO configuration lifecycle reads and writes. */
 export interface SsoStore {
@@ -13,16 +14,10 @@ export interface SsoStore {
   readonly clock: Clock;
 }
 
-export async function existingTenant(tenants: TenantRepository, tenantId: TenantId): Promise<Tenant> {
-  const tenant = await tenants.get(tenantId);
-  if (!tenant) throw new NotFoundError(`tenant ${tenantId} does not exist`);
-  return tenant;
-}
-
 /** Read-modify-write of a tenant's SSO settings with optimistic concurrency, retried on a concurrent change. `undefined` = no write. */
 export async function changeSso(store: SsoStore, tenantId: TenantId, change: (sso: SsoSettings, tenant: Tenant) => SsoSettings | undefined): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const tenant = await existingTenant(store.tenants, tenantId);
+    const tenant = await getTenant(store.tenants, tenantId);
     const sso = change(tenant.sso, tenant);
     if (!sso) return;
     try {
