@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../core/errors';
 import type { Group } from '../../core/identity/group';
-import type { GroupRepository } from '../../core/identity/ports';
+import type { GroupRepository, ReplaceProgress } from '../../core/identity/ports';
 import type { GroupId, TenantId, UserId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import { items } from './items';
@@ -182,7 +182,7 @@ export class DynamoGroupRepository implements GroupRepository {
     return this.replaceJobs.start(tenantId, groupId, desired);
   }
 
-  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; examined: number; pending: boolean }> {
+  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<ReplaceProgress> {
     return this.replaceJobs.continue(tenantId, groupId, maxItems);
   }
 

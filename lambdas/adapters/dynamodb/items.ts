@@ -44,7 +44,6 @@ export interface ReplaceJob {
   /** Memberships written at or after this instant are never removed by the job. */
   readonly startedAt: string;
   readonly chunks: number;
-  readonly desiredCount: number;
   /** The last membership sort key examined: the walk resumes after it. */
   readonly cursor?: string;
 }
@@ -193,7 +192,7 @@ const countersSchema = z.object({ users: z.number().int().optional(), groups: z.
 const membershipSchema = z.object({ userId, groupId, addedAt: isoTime.optional() });
 const ephemeralSchema = z.object({ value: z.string(), expiresAt: z.number() });
 const purgeSchema = z.object({ kind: z.enum(['group', 'user']), tenantId, id: z.string().min(1) });
-const replaceJobSchema = z.object({ tenantId, groupId, jobId: z.string().min(1), startedAt: isoTime, chunks: z.number().int().nonnegative(), desiredCount: z.number().int().nonnegative(), cursor: z.string().optional() });
+const replaceJobSchema = z.object({ tenantId, groupId, jobId: z.string().min(1), startedAt: isoTime, chunks: z.number().int().nonnegative(), cursor: z.string().optional() });
 const replaceChunkSchema = z.object({ jobId: z.string().min(1), userIds: z.array(userId) });
 
 const TTL_EVENTS_SEC = 180 * 24 * 3600;

@@ -6,18 +6,12 @@ import { items, type ReplaceJob } from './items';
 import { keys, prefixes, type TableKey } from './keys';
 import { ReplaceJobSuperseded, olderThanJob, type DynamoMemberships } from './memberships';
 import { batchDelete, isConditionalCheckFailed, queryAll, type DynamoContext } from './operations';
+import type { ReplaceProgress } from '../../core/identity/ports';
 
 /** A desired-member part stays well under DynamoDB's 400 KB item limit (ids are counted with their list overhead). */
 const CHUNK_BYTES = 340_000;
 /** Memberships read per Query while walking the group. */
 const WALK_PAGE = 1000;
-
-export interface ReplaceProgress {
-  readonly removed: number;
-  readonly examined: number;
-  /** True while the group still has a replace job (this one unfinished, or a newer one). */
-  readonly pending: boolean;
-}
 
 /**
  * Full replaces of a group's members whose removals are too many for one request. The job is the desired
@@ -40,7 +34,7 @@ export class DynamoMemberReplaceJobs {
     for (const [index, userIds] of parts.entries()) {
       await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: items.replaceChunk.encode(tenantId, groupId, jobId, index, userIds) }));
     }
-    const job: ReplaceJob = { tenantId, groupId, jobId, startedAt, chunks: parts.length, desiredCount: desired.length };
+    const job: ReplaceJob = { tenantId, groupId, jobId, startedAt, chunks: parts.length };
     await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: items.replaceJob.encode(job) }));
     await this.deleteParts(tenantId, groupId, (sk) => !sk.startsWith(keys.replaceChunkPrefix(jobId)));
   }

@@ -4,6 +4,7 @@ import type { GroupId, TenantId, UserId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import { items } from './items';
 import { keys, prefixes, type TableKey } from './keys';
+import type { ReplaceProgress } from '../../core/identity/ports';
 import {
   ConditionsFailed,
   MAX_TRANSACT_ITEMS,
@@ -46,7 +47,7 @@ export interface ReplaceGuard {
 export class ReplaceJobSuperseded extends Error {}
 
 /** Continues one background replace, examining at most `maxItems` memberships. */
-export type ReplaceContinuation = (tenantId: TenantId, groupId: GroupId, maxItems: number) => Promise<{ removed: number; examined: number; pending: boolean }>;
+export type ReplaceContinuation = (tenantId: TenantId, groupId: GroupId, maxItems: number) => Promise<ReplaceProgress>;
 
 export interface PurgeReport {
   readonly membershipsRemoved: number;

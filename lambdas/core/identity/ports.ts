@@ -55,10 +55,18 @@ export interface GroupRepository {
    */
   startMemberReplace(tenantId: TenantId, groupId: GroupId, desired: UserId[]): Promise<void>;
   /** Continues the group's pending replace, examining at most `maxItems` memberships; `pending` false once none is left. */
-  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<{ removed: number; examined: number; pending: boolean }>;
+  continueMemberReplace(tenantId: TenantId, groupId: GroupId, maxItems: number): Promise<ReplaceProgress>;
   /** Drops the group's pending replace, if any: a replace done inline decides the membership by itself. */
   cancelMemberReplace(tenantId: TenantId, groupId: GroupId): Promise<void>;
   memberReplacePending(tenantId: TenantId, groupId: GroupId): Promise<boolean>;
   /** Marks these existing members as added now, so a pending replace keeps them (an add that found them already there). */
   touchMembers(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<void>;
+}
+
+/** How far a background full replace of a group's members got in one step. */
+export interface ReplaceProgress {
+  readonly removed: number;
+  readonly examined: number;
+  /** True while the group still has a replace job (this one unfinished, or a newer one). */
+  readonly pending: boolean;
 }
