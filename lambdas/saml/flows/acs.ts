@@ -1,4 +1,5 @@
 import type { TenantId } from '../../core/ids';
+import type { Tenant } from '../../core/tenancy/tenant';
 import { spUrls } from '../../core/tenancy/urls';
 import type { Logger } from '../../http/logger';
 import { sameBrowser } from '../login-binding';
@@ -27,15 +28,18 @@ export interface AcsPost {
  * A refusal is recorded as the tenant's `login.failed` activity (shared.ts bounds that), then answered by the error table.
  */
 export async function consumeResponse(deps: SignInDeps, post: AcsPost, log: Logger): Promise<AcsOutcome> {
+  // One read of the tenant serves the checks, the flow and the refusal's activity entry.
+  const tenantRead = deps.cachedTenants.get(post.tenantId);
+  tenantRead.catch(() => undefined);
   try {
-    const outcome = await dispatch(deps, post);
+    const outcome = await dispatch(deps, post, tenantRead);
     recordAcsOutcome(log, post.tenantId, outcome, post.correlationId);
     return outcome;
   } catch (error) {
     if (error instanceof SamlLoginError) {
       log.warn('saml response refused', { tenantId: post.tenantId, code: error.code });
       recordRefusal(log, post.tenantId, error.code, post.correlationId);
-      await recordFailure(deps, post.tenantId, error, post.correlationId);
+      await recordFailure(deps, post.tenantId, error, post.correlationId, tenantRead);
     }
     throw error;
   }
@@ -43,12 +47,10 @@ export async function consumeResponse(deps: SignInDeps, post: AcsPost, log: Logg
 
 const unknownTenant = () => new SamlLoginError('unknown-tenant', 'This sign-in address is not known.', [], 404);
 
-async function dispatch(deps: SignInDeps, post: AcsPost): Promise<AcsOutcome> {
+async function dispatch(deps: SignInDeps, post: AcsPost, tenantRead: Promise<Tenant | undefined>): Promise<AcsOutcome> {
   const { tenantId } = post;
-  const xml = decodeSamlResponse(post.samlResponse);
   // The tenant read overlaps with the structural checks (CPU); nothing is trusted before both are done.
-  const tenantRead = deps.cachedTenants.get(tenantId);
-  tenantRead.catch(() => undefined);
+  const xml = decodeSamlResponse(post.samlResponse);
   // Nothing is decrypted for an address that is not a tenant with SSO configured (no oracle for anyone who can guess a URL).
   const keysOnceTenantKnown = async (): Promise<string[]> => {
     const tenant = await tenantRead;

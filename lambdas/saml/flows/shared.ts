@@ -147,10 +147,17 @@ export const FAILURE_WINDOW_SEC = 10 * 60;
  * Records a refused login for the tenant's activity page: only for a tenant that exists, at most
  * RECORDED_FAILURES_PER_WINDOW per window, in fixed words (failureWords); never the assertion.
  */
-export async function recordFailure(deps: Pick<SignInDeps, 'activity' | 'clock' | 'ephemeral' | 'cachedTenants'>, tenantId: TenantId, error: SamlLoginError, correlationId: string): Promise<void> {
+export async function recordFailure(
+  deps: Pick<SignInDeps, 'activity' | 'clock' | 'ephemeral'>,
+  tenantId: TenantId,
+  error: SamlLoginError,
+  correlationId: string,
+  /** The ACS's own read of the tenant: a refusal costs no second read. */
+  tenantRead: Promise<Tenant | undefined>,
+): Promise<void> {
   if (error.code === 'unknown-tenant') return;
   try {
-    if (!(await deps.cachedTenants.get(tenantId))) return;
+    if (!(await tenantRead)) return;
     const windowMs = FAILURE_WINDOW_SEC * 1000;
     const window = Math.floor(deps.clock.now().getTime() / windowMs);
     if (!(await deps.ephemeral.claimQuota(`activity-quota:login.failed:${tenantId}:${window}`, RECORDED_FAILURES_PER_WINDOW, new Date((window + 1) * windowMs)))) return;
