@@ -335,7 +335,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       tableName,
       spKeySecretName: SP_KEY_SECRET_NAME,
       scimTokenSecretPrefix: SCIM_TOKEN_SECRET_PREFIX,
-      surfaces: { saml: Boolean(api.saml), scim: Boolean(api.scim), 'dev-idp': Boolean(api['dev-idp']) },
+      surfaces: { saml: Boolean(api.saml), scim: Boolean(api.scim), oidc: Boolean(api.oidc), 'dev-idp': Boolean(api['dev-idp']) },
       stop,
     };
     if (!options.demo) return running;

@@ -89,6 +89,11 @@ export interface StageConfig {
    * @default - the table the stack creates
    */
   readonly restoredTableName?: string;
+  /**
+   * With `restoredTableName`: the ARN of the stream enabled on the restored table (a restore does
+   * not carry the stream over; docs/operations.md). Directory events are forwarded from it.
+   */
+  readonly restoredTableStreamArn?: string;
   readonly logRetention: RetentionDays;
   /** Default limits of each HTTP API route (requests per second, steady and burst). */
   readonly apiThrottle: ThrottleLimits;
@@ -138,6 +143,41 @@ export interface StageConfig {
    * they only take storage.
    */
   readonly maintenance: { readonly rateMinutes: number };
+  /** Directory events (docs/events.md): the stage's EventBridge bus, its forwarder and an optional webhook. */
+  readonly events: EventsConfig;
+  /** The OpenID Connect provider for the product's apps. @default - no default app */
+  readonly oidc?: OidcConfig;
+}
+
+export interface EventsConfig {
+  /**
+   * Minutes the forwarder may lag behind the table's stream (its iterator age) before it alarms.
+   * Stream records live 24 hours: the alarm must fire long before.
+   */
+  readonly iteratorAgeAlarmMinutes: number;
+  /** Deliver every directory event to the app's webhook (an EventBridge API destination). @default - the bus only */
+  readonly webhook?: EventWebhookConfig;
+}
+
+export interface EventWebhookConfig {
+  /** `https://…` endpoint that receives each event as JSON (POST). */
+  readonly url: string;
+  /**
+   * Secrets Manager secret (name or ARN) whose plain-text value is sent as the `x-api-key` header.
+   * @default - the stack creates `natoma-sso/<stage>/events-webhook-key` with a random value
+   */
+  readonly apiKeySecretName?: string;
+  /** Requests per second the API destination sends at most. @default 50 */
+  readonly rateLimitPerSecond?: number;
+}
+
+export interface OidcConfig {
+  /**
+   * Client ID of the app a sign-in no app started (an Okta tile, `/signin` opened directly) lands in,
+   * through its initiate-login URI. Register it first (`npm run -s admin -- app create`).
+   * @default - such sign-ins land on /dashboard
+   */
+  readonly defaultAppClientId?: string;
 }
 
 /** CodeDeploy's predefined Lambda configurations (`LambdaDeploymentConfig`). */
@@ -162,6 +202,9 @@ const anonymousRouteThrottles = (scale: number): Record<string, ThrottleLimits> 
   'POST /saml/{tenantId}/acs': { rateLimit: 50 * scale, burstLimit: 100 * scale },
   'GET /saml/{tenantId}/metadata': { rateLimit: 5 * scale, burstLimit: 10 * scale },
   'GET /saml/{tenantId}/test': { rateLimit: 5 * scale, burstLimit: 10 * scale },
+  // OIDC clients cache discovery; authorize, token and userinfo go through one proxy route.
+  'GET /.well-known/openid-configuration': { rateLimit: 10 * scale, burstLimit: 20 * scale },
+  'ANY /oidc/{proxy+}': { rateLimit: 50 * scale, burstLimit: 100 * scale },
 });
 
 export const stages = {
@@ -181,6 +224,8 @@ export const stages = {
     tracing: true,
     logLevel: 'debug',
     maintenance: { rateMinutes: 5 },
+    // A webhook, e.g.: webhook: { url: 'https://app.example.com/natoma-events' } (docs/operations.md).
+    events: { iteratorAgeAlarmMinutes: 15 },
   },
   prod: {
     // Fill these in for your organisation (README "Deploying"); until then `cdk synth -c env=prod`
@@ -209,6 +254,8 @@ export const stages = {
     tracing: true,
     logLevel: 'info',
     maintenance: { rateMinutes: 5 },
+    events: { iteratorAgeAlarmMinutes: 5 },
+    // oidc: { defaultAppClientId: '<clientId from `npm run -s admin -- app create`>' },
   },
 } as const satisfies Record<StageName, StageConfig>;
 
@@ -264,6 +311,13 @@ export function stageConfigProblems(config: StageConfig): string[] {
   if (config.restoredTableName !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(config.restoredTableName)) {
     problems.push(`restoredTableName "${config.restoredTableName}" is not a DynamoDB table name`);
   }
+  if (config.restoredTableName !== undefined && config.restoredTableStreamArn === undefined) {
+    problems.push('restoredTableName needs restoredTableStreamArn: enable a stream (NEW_AND_OLD_IMAGES) on the restored table and give its ARN, or directory events stop (docs/operations.md)');
+  }
+  if (config.restoredTableStreamArn !== undefined && !/^arn:[^:]+:dynamodb:[^:]+:\d{12}:table\/[^/]+\/stream\/.+$/.test(config.restoredTableStreamArn)) {
+    problems.push(`restoredTableStreamArn "${config.restoredTableStreamArn}" is not a DynamoDB stream ARN`);
+  }
+  problems.push(...eventsConfigProblems(config.events));
   const reserved = config.adminReservedConcurrency;
   if (reserved !== undefined && !(Number.isInteger(reserved) && reserved > 0)) problems.push(`adminReservedConcurrency ${reserved} is not a positive integer`);
   if (config.waf !== undefined) {
@@ -288,6 +342,32 @@ export function stageConfigProblems(config: StageConfig): string[] {
   const route = identity.alarmRoute;
   if (route?.email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(route.email)) problems.push(`identity.alarmRoute.email "${route.email}" is not an email address`);
   if (route?.topicArn !== undefined && !/^arn:[^:]+:sns:/.test(route.topicArn)) problems.push(`identity.alarmRoute.topicArn "${route.topicArn}" is not an SNS topic ARN`);
+  return problems;
+}
+
+function eventsConfigProblems(events: EventsConfig): string[] {
+  const problems: string[] = [];
+  if (!(Number.isInteger(events.iteratorAgeAlarmMinutes) && events.iteratorAgeAlarmMinutes >= 1 && events.iteratorAgeAlarmMinutes <= 720)) {
+    problems.push(`events.iteratorAgeAlarmMinutes ${events.iteratorAgeAlarmMinutes} must be an integer from 1 to 720 (stream records expire after 24 hours)`);
+  }
+  const webhook = events.webhook;
+  if (webhook === undefined) return problems;
+  let url: URL | undefined;
+  try {
+    url = new URL(webhook.url);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:' || url.username !== '' || url.password !== '') {
+    problems.push(`events.webhook.url "${webhook.url}" must be an https:// URL without credentials (EventBridge API destinations call https only)`);
+  }
+  const rate = webhook.rateLimitPerSecond;
+  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1 && rate <= 300)) {
+    problems.push(`events.webhook.rateLimitPerSecond ${rate} must be an integer from 1 to 300`);
+  }
+  if (webhook.apiKeySecretName !== undefined && !/^(arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/.test(webhook.apiKeySecretName)) {
+    problems.push(`events.webhook.apiKeySecretName "${webhook.apiKeySecretName}" is not a Secrets Manager secret name or ARN`);
+  }
   return problems;
 }
 

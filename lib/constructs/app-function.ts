@@ -9,15 +9,7 @@ import { Construct } from 'constructs';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sourceMapRewriter = fileURLToPath(new URL('../tools/repo-relative-source-map.mjs', import.meta.url));
 
-/** Every Lambda entry under `lambdas/`, each exporting `handler`. */
-export const lambdaSources = {
-  saml: 'saml/handler.ts',
-  scim: 'scim/handler.ts',
-  admin: 'admin/handler.ts',
-  spKeyProvisioner: 'sp-key-provisioner/handler.ts',
-  maintenance: 'maintenance/handler.ts',
-  urlGuard: 'url-guard/handler.ts',
-} as const;
+export { lambdaSources } from './lambda-sources';
 
 /** Absolute path of a Lambda entry under `lambdas/`, e.g. `lambdaEntry(lambdaSources.saml)`. */
 export function lambdaEntry(relativePath: string): string {

@@ -1,5 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { tableDefinition } from '../../lambdas/adapters/dynamodb/table-definition';
@@ -14,6 +14,27 @@ export interface IdentityTableProps {
    * @default - the created table
    */
   readonly restoredTableName?: string;
+  /**
+   * The stream of the restored table (a restore does not carry the stream over: enable one on the
+   * restored table first, docs/operations.md). Required with `restoredTableName`.
+   */
+  readonly restoredTableStreamArn?: string;
+}
+
+/**
+ * The stream's view type: from the shared table definition when it declares one (so the twin and
+ * the stack agree), else both images. Either carries the new image the event forwarder reads.
+ */
+export function streamViewType(): StreamViewType {
+  const definition = tableDefinition as {
+    readonly streamSpecification?: { readonly StreamViewType?: string; readonly streamViewType?: string };
+    readonly StreamSpecification?: { readonly StreamViewType?: string };
+  };
+  const declared =
+    definition.streamSpecification?.StreamViewType ?? definition.streamSpecification?.streamViewType ?? definition.StreamSpecification?.StreamViewType;
+  if (declared === undefined) return StreamViewType.NEW_AND_OLD_IMAGES;
+  if (!(Object.values(StreamViewType) as string[]).includes(declared)) throw new Error(`table-definition: unknown StreamViewType "${declared}"`);
+  return declared as StreamViewType;
 }
 
 /**
@@ -37,6 +58,7 @@ export type ItemAction = (typeof ITEM_ACTIONS)[number];
  * The single table of tenants, users, groups, memberships, sessions and short-lived SAML state,
  * built from `lambdas/adapters/dynamodb/table-definition.ts` (the local twin uses the same file).
  * On-demand capacity; TTL on `expiresAt`; PITR, deletion protection and removal policy from the stage.
+ * A DynamoDB Stream carries every write to the event forwarder (outbox items become directory events).
  */
 export class IdentityTable extends Construct {
   readonly table: ITable;
@@ -48,6 +70,7 @@ export class IdentityTable extends Construct {
       sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: tableDefinition.ttlAttribute,
+      stream: streamViewType(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery },
       deletionProtection: props.deletionProtection,
       removalPolicy: props.removalPolicy,
@@ -63,6 +86,7 @@ export class IdentityTable extends Construct {
     this.table = props.restoredTableName
       ? Table.fromTableAttributes(this, 'Restored', {
           tableName: props.restoredTableName,
+          tableStreamArn: props.restoredTableStreamArn,
           globalIndexes: tableDefinition.globalSecondaryIndexes.map((index) => index.indexName),
         })
       : table;

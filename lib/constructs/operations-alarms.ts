@@ -15,6 +15,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 
@@ -46,6 +47,17 @@ const TABLE_OPERATIONS = [
   Operation.TRANSACT_WRITE_ITEMS,
   Operation.TRANSACT_GET_ITEMS,
 ];
+
+export interface AlarmOptions {
+  readonly metric: IMetric;
+  readonly threshold: number;
+  readonly description: string;
+  /** @default 1 */
+  readonly evaluationPeriods?: number;
+  readonly datapointsToAlarm?: number;
+  /** @default GREATER_THAN_THRESHOLD */
+  readonly comparisonOperator?: ComparisonOperator;
+}
 
 export interface OperationsAlarmsProps {
   readonly api: HttpApi;
@@ -213,17 +225,23 @@ export class OperationsAlarms extends Construct {
     });
   }
 
-  private add(
-    id: string,
-    options: {
-      metric: IMetric;
-      threshold: number;
-      description: string;
-      evaluationPeriods?: number;
-      datapointsToAlarm?: number;
-      comparisonOperator?: ComparisonOperator;
-    },
-  ): void {
+  /** An alarm of another construct (event forwarding, webhook, back-channel logout), routed like the others. */
+  watch(id: string, options: AlarmOptions): Alarm {
+    this.add(id, options);
+    return this.byId[id]!;
+  }
+
+  /** Alarms as soon as a dead-letter queue holds a message: something was given up on and waits for an operator. */
+  watchDeadLetterQueue(id: string, queue: IQueue, description: string): Alarm {
+    return this.watch(id, {
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description,
+    });
+  }
+
+  private add(id: string, options: AlarmOptions): void {
     const alarm = new Alarm(this, id, {
       metric: options.metric,
       threshold: options.threshold,

@@ -4,9 +4,13 @@ import type { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
 import { assertStageConfig, type StageConfig, type StageName } from '../config/stages';
 import { AdminApi } from '../constructs/admin-api';
+import { DirectoryEvents } from '../constructs/directory-events';
+import { EventWebhook } from '../constructs/event-webhook';
 import { IdentityTable } from '../constructs/identity-table';
 import { OperationsAlarms } from '../constructs/operations-alarms';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
+import { OidcEndpoints } from '../constructs/oidc-endpoints';
+import { OidcSigningKey } from '../constructs/oidc-signing-key';
 import { EdgeDistribution } from '../constructs/edge-distribution';
 import { PublicApi } from '../constructs/public-api';
 import { PublicUrlGuard } from '../constructs/public-url-guard';
@@ -28,9 +32,9 @@ export interface NatomaSsoStackProps extends StackProps {
 }
 
 /**
- * One environment of natoma-sso: the public HTTP API (SAML, sign-in, SCIM), the admin Lambda with
+ * One environment of natoma-sso: the public HTTP API (SAML, sign-in, SCIM, OIDC), the admin Lambda with
  * its operator and console Function URLs, the identity table and its scheduled maintenance, the
- * secrets and the alarms.
+ * directory events (table stream, forwarder, EventBridge bus, optional webhook), the secrets and the alarms.
  * Account, region and termination protection come from the stage config (a stage that names no
  * account stays environment-agnostic); `cdk synth` needs no credentials either way.
  */
@@ -59,6 +63,7 @@ export class NatomaSsoStack extends Stack {
       pointInTimeRecovery: config.pointInTimeRecovery,
       deletionProtection: config.deletionProtection,
       restoredTableName: config.restoredTableName,
+      restoredTableStreamArn: config.restoredTableStreamArn,
     });
     const spCredential = new SpCredential(this, 'SpCredential', {
       secretName: `${secretPrefix}sp-credential`,
@@ -68,6 +73,12 @@ export class NatomaSsoStack extends Stack {
       tracing: config.tracing,
     });
     const tokenSecrets = new ScimTokenSecrets(this, 'ScimTokens', { namePrefix: `${secretPrefix}scim-tokens/` });
+    const oidcSigningKey = new OidcSigningKey(this, 'OidcSigningKey', {
+      secretName: `${secretPrefix}oidc-signing-key`,
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetention,
+      tracing: config.tracing,
+    });
 
     const api = new PublicApi(this, 'PublicApi', {
       throttle: config.apiThrottle,
@@ -140,6 +151,32 @@ export class NatomaSsoStack extends Stack {
     // The SAML Lambda must not serve before its key exists.
     saml.handler.node.addDependency(spCredential);
     const scim = new ScimEndpoints(this, 'Scim', { ...surface, api: api.httpApi, table: identity, tokenSecrets, trafficShifting: config.trafficShifting !== undefined });
+
+    const events = new DirectoryEvents(this, 'Events', {
+      ...surface,
+      table: identity,
+      eventBusName: `natoma-sso-${stageName}-directory`,
+    });
+    const webhook = config.events.webhook
+      ? new EventWebhook(this, 'EventWebhook', {
+          bus: events.bus,
+          webhook: config.events.webhook,
+          generatedKeySecretName: `${secretPrefix}events-webhook-key`,
+          removalPolicy: config.removalPolicy,
+        })
+      : undefined;
+    const oidc = new OidcEndpoints(this, 'Oidc', {
+      ...surface,
+      api: api.httpApi,
+      table: identity,
+      signingKeySecret: oidcSigningKey.secret,
+      signingKeySecretName: oidcSigningKey.secretName,
+      bus: events.bus,
+      defaultAppClientId: config.oidc?.defaultAppClientId,
+    });
+    // Neither OIDC Lambda may run before its signing key exists.
+    oidc.handler.node.addDependency(oidcSigningKey);
+    oidc.backchannel.node.addDependency(oidcSigningKey);
     api.throttleRoutes(config.routeThrottles);
 
     const maintenance = new StorageMaintenance(this, 'Maintenance', {
@@ -151,12 +188,20 @@ export class NatomaSsoStack extends Stack {
       logLevel: config.logLevel,
     });
 
-    const functions = { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Maintenance: maintenance.handler };
+    const functions = {
+      Saml: saml.handler,
+      Scim: scim.handler,
+      Admin: admin.handler,
+      Maintenance: maintenance.handler,
+      Oidc: oidc.handler,
+      OidcBackchannel: oidc.backchannel,
+      EventForwarder: events.forwarder,
+    };
     const alarms = new OperationsAlarms(this, 'Alarms', {
       api: api.httpApi,
       apiAccessLogs: api.accessLogs,
       functions,
-      latencyWatched: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler },
+      latencyWatched: { Saml: saml.handler, Scim: scim.handler, Admin: admin.handler, Oidc: oidc.handler },
       samlLogs: saml.handler.logGroup,
       maintenanceLogs: maintenance.handler.logGroup,
       maintenanceRate: Duration.minutes(config.maintenance.rateMinutes),
@@ -169,6 +214,16 @@ export class NatomaSsoStack extends Stack {
       alarmTopicArn: config.identity.alarmRoute?.topicArn,
       removalPolicy: config.removalPolicy,
     });
+
+    alarms.watchDeadLetterQueue('EventForwarderDlq', events.forwarderDlq, 'The event forwarder gave up on a batch of table stream records: directory events are missing downstream until replayed from the stream, which keeps them 24 h (docs/operations.md)');
+    alarms.watch('EventForwarderIteratorAge', {
+      metric: events.iteratorAge,
+      threshold: config.events.iteratorAgeAlarmMinutes * 60_000,
+      evaluationPeriods: 2,
+      description: `Directory events lag the table by more than ${config.events.iteratorAgeAlarmMinutes} min (forwarder iterator age): it is failing or throttled; stream records expire after 24 h`,
+    });
+    alarms.watchDeadLetterQueue('OidcBackchannelDlq', oidc.backchannelDlq, 'A session.ended event could not be turned into back-channel logouts: an app may keep a session we ended (docs/operations.md)');
+    if (webhook) alarms.watchDeadLetterQueue('EventWebhookDlq', webhook.dlq, 'The app webhook refused directory events for 24 h of retries: they wait in the DLQ (docs/operations.md)');
 
     if (config.trafficShifting) {
       for (const [name, surfaceFn] of [['Saml', saml], ['Scim', scim]] as const) {
@@ -194,7 +249,7 @@ export class NatomaSsoStack extends Stack {
     });
 
     // The check runs before anything that carries the URL changes; the record after everything else.
-    for (const carrier of [api.stage, api.domainName, edge?.distribution, saml.handler, scim.handler, admin.handler]) carrier?.node.addDependency(urlGuard.check);
+    for (const carrier of [api.stage, api.domainName, edge?.distribution, saml.handler, scim.handler, admin.handler, oidc.handler, oidc.backchannel, events.forwarder]) carrier?.node.addDependency(urlGuard.check);
     for (const child of this.node.children) if (child !== urlGuard) urlGuard.record.node.addDependency(child);
 
     new CfnOutput(this, 'ApiBaseUrl', { value: api.baseUrl, description: 'Public API: SAML SP, /signin, /dashboard, SCIM base /scim/v2/{tenantId}' });
@@ -203,6 +258,13 @@ export class NatomaSsoStack extends Stack {
     new CfnOutput(this, 'AdminConsoleUrl', { value: admin.consoleUrl.url, description: 'Tenant-admin console (sign in with an operator-issued link)' });
     new CfnOutput(this, 'TableName', { value: identity.table.tableName });
     new CfnOutput(this, 'SpCredentialSecretName', { value: spCredential.secretName, description: 'Secret holding the SP key pair (value never in outputs)' });
+    new CfnOutput(this, 'OidcIssuer', { value: api.baseUrl, description: 'OpenID Connect issuer; discovery at <issuer>/.well-known/openid-configuration' });
+    new CfnOutput(this, 'OidcSigningKeySecretName', { value: oidcSigningKey.secretName, description: 'Secret holding the OIDC signing key ring (value never in outputs)' });
+    new CfnOutput(this, 'EventBusName', { value: events.bus.eventBusName, description: 'EventBridge bus of the directory events (source natoma-sso, detail-type = event type)' });
+    new CfnOutput(this, 'EventBusArn', { value: events.bus.eventBusArn });
+    if (webhook?.generatedKeySecret) {
+      new CfnOutput(this, 'EventWebhookKeySecretName', { value: `${secretPrefix}events-webhook-key`, description: 'Secret holding the x-api-key the webhook receives (give its value to the app)' });
+    }
     new CfnOutput(this, 'ScimTokenSecretPrefix', { value: tokenSecrets.namePrefix, description: 'Per-tenant SCIM token hash secrets, created at runtime' });
     if (api.domainName) {
       new CfnOutput(this, 'ApiDomainTarget', { value: api.domainName.regionalDomainName, description: 'CNAME/alias target for the custom domain' });
