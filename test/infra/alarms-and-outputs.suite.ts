@@ -28,9 +28,10 @@ describe.each(['dev', 'prod'] as const)('operations (%s)', (stageName) => {
     expect(throttles?.Properties).toMatchObject({ Namespace: 'NatomaSso', Threshold: 1, Dimensions: [{ Name: 'ApiId', Value: { Ref: expect.stringMatching(/^PublicApiHttpApi/) } }] });
   });
 
-  it('alarms on errors and throttles of each surface Lambda and of the maintenance Lambda', () => {
-    expect(alarms.filter((alarm) => alarm.Properties?.MetricName === 'Errors')).toHaveLength(4);
-    expect(alarms.filter((alarm) => alarm.Properties?.MetricName === 'Throttles')).toHaveLength(4);
+  it('alarms on errors and throttles of each surface Lambda, the maintenance Lambda, the event forwarder and the back-channel logout Lambda', () => {
+    // SAML, SCIM, admin, OIDC, maintenance, back-channel logout, event forwarder.
+    expect(alarms.filter((alarm) => alarm.Properties?.MetricName === 'Errors')).toHaveLength(7);
+    expect(alarms.filter((alarm) => alarm.Properties?.MetricName === 'Throttles')).toHaveLength(7);
   });
 
   it('alarms on DynamoDB system errors and throttled requests', () => {

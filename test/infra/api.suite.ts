@@ -16,6 +16,8 @@ const expectedRouteKeys = [
   'GET /saml/{tenantId}/test',
   'ANY /scim/v2/{tenantId}',
   'ANY /scim/v2/{tenantId}/{proxy+}',
+  'GET /.well-known/openid-configuration',
+  'ANY /oidc/{proxy+}',
 ].sort();
 
 describe.each(['dev', 'prod'] as const)('public HTTP API (%s)', (stageName) => {
@@ -30,7 +32,7 @@ describe.each(['dev', 'prod'] as const)('public HTTP API (%s)', (stageName) => {
 
   it('integrates Lambdas with payload format 2.0', () => {
     const integrations = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Integration'));
-    expect(integrations).toHaveLength(2);
+    expect(integrations).toHaveLength(3);
     for (const integration of integrations) {
       expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
     }
@@ -105,7 +107,16 @@ describe.each(['dev', 'prod'] as const)('edge limits (%s)', (stageName) => {
   it('gives each anonymous route its own throttle, so a flood on one cannot starve SCIM or the ACS', () => {
     const stage = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0]!;
     const settings = stage.Properties?.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
-    expect(Object.keys(settings).sort()).toEqual(['GET /saml/{tenantId}/login', 'GET /saml/{tenantId}/metadata', 'GET /saml/{tenantId}/test', 'GET /signin', 'POST /saml/{tenantId}/acs', 'POST /signin']);
+    expect(Object.keys(settings).sort()).toEqual([
+      'ANY /oidc/{proxy+}',
+      'GET /.well-known/openid-configuration',
+      'GET /saml/{tenantId}/login',
+      'GET /saml/{tenantId}/metadata',
+      'GET /saml/{tenantId}/test',
+      'GET /signin',
+      'POST /saml/{tenantId}/acs',
+      'POST /signin',
+    ]);
     for (const [routeKey, limits] of Object.entries(config.routeThrottles)) {
       expect(settings[routeKey]).toEqual({ ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit });
       expect(limits.rateLimit).toBeLessThanOrEqual(config.apiThrottle.rateLimit);

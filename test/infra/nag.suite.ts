@@ -16,7 +16,17 @@ const variants = [
       },
     },
   },
-  { name: 'prod pointed at a restored table', stage: 'prod' as const, overrides: { restoredTableName: 'natoma-sso-prod-restored' } },
+  {
+    name: 'dev with an events webhook (generated key) and a default OIDC app',
+    stage: 'dev' as const,
+    overrides: { events: { iteratorAgeAlarmMinutes: 15, webhook: { url: 'https://app.example.com/natoma-events' } }, oidc: { defaultAppClientId: 'app_0123456789' } },
+  },
+  {
+    name: 'prod with an events webhook whose key secret exists',
+    stage: 'prod' as const,
+    overrides: { events: { iteratorAgeAlarmMinutes: 5, webhook: { url: 'https://app.example.com/natoma-events', apiKeySecretName: 'platform/natoma-webhook-key' } } },
+  },
+  { name: 'prod pointed at a restored table', stage: 'prod' as const, overrides: { restoredTableName: 'natoma-sso-prod-restored', restoredTableStreamArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/natoma-sso-prod-restored/stream/2026-11-30T00:00:00.000' } },
 ];
 
 describe.each(variants)('cdk-nag AwsSolutions ($name)', ({ stage, overrides }) => {

@@ -8,15 +8,16 @@ const secretActions = (statements: Statement[]) => actionsOf(statements).filter(
 describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (stageName) => {
   const { template } = synth(stageName);
   const json = JSON.stringify(template.toJSON());
-  const spSecretId = Object.keys(resourcesOf(template, 'AWS::SecretsManager::Secret'))[0]!;
+  const spSecretId = Object.entries(resourcesOf(template, 'AWS::SecretsManager::Secret')).find(([, secret]) => String(secret.Properties?.Name).endsWith('/sp-credential'))![0];
   const saml = roleStatements(template, functionId(template, /^natoma-sso SAML SP/));
   const scim = roleStatements(template, functionId(template, /SCIM 2\.0 server/));
   const admin = roleStatements(template, functionId(template, /natoma-sso admin/));
   const provisioner = roleStatements(template, functionId(template, /generates the SAML SP key/));
   const maintenance = roleStatements(template, functionId(template, /^natoma-sso maintenance/));
 
-  it('creates one SP credential secret with a placeholder value, never key material', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  it('creates the SP credential and OIDC signing-key secrets with placeholder values, never key material', () => {
+    const names = Object.values(resourcesOf(template, 'AWS::SecretsManager::Secret')).map((secret) => secret.Properties?.Name);
+    expect(names.sort()).toEqual([`natoma-sso/${stageName}/oidc-signing-key`, `natoma-sso/${stageName}/sp-credential`]);
     template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `natoma-sso/${stageName}/sp-credential`, GenerateSecretString: {} });
     // GenerateSecretString (a random placeholder) is expected; a literal SecretString or PEM is not.
     expect(/BEGIN (RSA |EC )?PRIVATE KEY|BEGIN CERTIFICATE|"SecretString"/.test(json)).toBe(false);
@@ -28,11 +29,13 @@ describe.each(['dev', 'prod'] as const)('secrets and least privilege (%s)', (sta
     expect(resource!.Properties!.SecretId).toEqual({ Ref: spSecretId });
   });
 
-  it('keeps the SP secret in prod except when its first create fails (so a retry can reuse the name), and deletes it with a dev stack', () => {
-    template.hasResource('AWS::SecretsManager::Secret', {
-      DeletionPolicy: stageName === 'prod' ? 'RetainExceptOnCreate' : 'Delete',
-      UpdateReplacePolicy: stageName === 'prod' ? 'Retain' : 'Delete',
-    });
+  it('keeps the SP and OIDC key secrets in prod except when their first create fails (so a retry can reuse the name), and deletes them with a dev stack', () => {
+    for (const secret of Object.values(resourcesOf(template, 'AWS::SecretsManager::Secret'))) {
+      expect({ DeletionPolicy: secret.DeletionPolicy, UpdateReplacePolicy: secret.UpdateReplacePolicy }).toEqual({
+        DeletionPolicy: stageName === 'prod' ? 'RetainExceptOnCreate' : 'Delete',
+        UpdateReplacePolicy: stageName === 'prod' ? 'Retain' : 'Delete',
+      });
+    }
   });
 
   it('passes secret names to the Lambdas by environment', () => {

@@ -11,4 +11,5 @@ import './stateful-ids.suite';
 import './url-guard.suite';
 import './deployments.suite';
 import './waf.suite';
+import './events-and-oidc.suite';
 import './nag.suite';

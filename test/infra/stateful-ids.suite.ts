@@ -9,8 +9,10 @@ import { resourcesOf, synth } from './synth';
  */
 const pinned = {
   'AWS::DynamoDB::Table': ['IdentityTableE9A3D52B'],
-  'AWS::SecretsManager::Secret': ['SpCredentialSecretE290E791'],
+  'AWS::SecretsManager::Secret': ['SpCredentialSecretE290E791', 'OidcSigningKeySecret25086553'],
   'Custom::SpCredential': ['SpCredential07FABA90'],
+  'Custom::OidcSigningKey': ['OidcSigningKeyF8483CA4'],
+  'AWS::Events::EventBus': ['EventsBus45DE4339'],
   'AWS::SSM::Parameter': ['AdminConsoleUrlParameter8D9147FB'],
   'AWS::KMS::Key': ['AlarmsTopicKeyAB251E47'],
 };

@@ -17,6 +17,10 @@ describe.each(['dev', 'prod'] as const)('identity table (%s)', (stageName) => {
     });
   });
 
+  it('streams every write (new and old images) to the event forwarder', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+  });
+
   it('has exactly the GSIs of the table definition (gsi1, projection ALL)', () => {
     const table = Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'))[0]!;
     expect(table.Properties?.GlobalSecondaryIndexes).toEqual([
@@ -75,7 +79,8 @@ describe('prod stateful resources', () => {
 });
 
 describe('after a point-in-time restore (restoredTableName)', () => {
-  const { template } = synth('prod', { restoredTableName: 'natoma-sso-prod-restored-20261130' });
+  const restoredTableStreamArn = 'arn:aws:dynamodb:eu-west-1:111111111111:table/natoma-sso-prod-restored-20261130/stream/2026-11-30T10:00:00.000';
+  const { template } = synth('prod', { restoredTableName: 'natoma-sso-prod-restored-20261130', restoredTableStreamArn });
 
   it('points every Lambda at the restored table and keeps the original in the template', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -95,6 +100,15 @@ describe('after a point-in-time restore (restoredTableName)', () => {
   });
 
   it('refuses a malformed table name', () => {
-    expect(() => synth('prod', { restoredTableName: 'no spaces allowed' })).toThrow(/restoredTableName "no spaces allowed" is not a DynamoDB table name/);
+    expect(() => synth('prod', { restoredTableName: 'no spaces allowed', restoredTableStreamArn })).toThrow(/restoredTableName "no spaces allowed" is not a DynamoDB table name/);
+  });
+
+  it('forwards directory events from the restored table\'s stream, and refuses a restore without one', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: restoredTableStreamArn });
+    expect(JSON.stringify(resourcesOf(template, 'AWS::Lambda::EventSourceMapping'))).not.toContain('StreamArn');
+    expect(() => synth('prod', { restoredTableName: 'natoma-sso-prod-restored-20261130' })).toThrow(/restoredTableName needs restoredTableStreamArn/);
+    expect(() => synth('prod', { restoredTableName: 'natoma-sso-prod-restored-20261130', restoredTableStreamArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/x' })).toThrow(
+      /restoredTableStreamArn ".*" is not a DynamoDB stream ARN/,
+    );
   });
 });
