@@ -5,30 +5,18 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaBundling } from './lambda-sources';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sourceMapRewriter = fileURLToPath(new URL('../tools/repo-relative-source-map.mjs', import.meta.url));
 
-export { lambdaSources } from './lambda-sources';
+export { lambdaBundling, lambdaSources } from './lambda-sources';
 
 /** Absolute path of a Lambda entry under `lambdas/`, e.g. `lambdaEntry(lambdaSources.saml)`. */
 export function lambdaEntry(relativePath: string): string {
   return fileURLToPath(new URL(`../../lambdas/${relativePath}`, import.meta.url));
 }
 
-/**
- * esbuild settings of every Lambda bundle, shared with the bundle smoke test and the bench.
- * ESM output, because handlers may use top-level await; @node-saml/node-saml, xml-crypto and
- * @xmldom are CommonJS, so the banner gives the bundle `require`, `__filename` and `__dirname`.
- * The nodejs22.x runtime ships AWS SDK v3: keeping it out of the bundle keeps cold starts short.
- */
-export const lambdaBundling = {
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  banner:
-    "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
-  externalModules: ['@aws-sdk/*'],
-} as const;
 
 export interface AppFunctionProps {
   /** Absolute path of the TypeScript entry; it must export `handler`. */

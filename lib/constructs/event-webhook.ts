@@ -50,7 +50,7 @@ export class EventWebhook extends Construct {
       apiKey = secret.secretValue;
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'The app holds a copy of this key; rotating it is a coordinated change (put a new value, redeploy so the connection takes it, then the app switches), docs/operations.md.',
+        reason: 'The app holds a copy of this key; rotating it is a coordinated change (the app accepts both keys, put the new value, update the connection with it, then the app drops the old key), docs/operations.md.',
       });
     }
 

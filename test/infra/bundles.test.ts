@@ -41,6 +41,8 @@ async function bundleAndLoad(name: keyof typeof lambdaSources, script: string): 
         SP_KEY_SECRET_NAME: 'natoma-sso/test/sp-credential',
         SCIM_TOKEN_SECRET_PREFIX: 'natoma-sso/test/scim-tokens/',
         PUBLIC_BASE_URL: 'https://api.example.com',
+        OIDC_SIGNING_KEY_SECRET: 'natoma-sso/test/oidc-signing-key',
+        EVENT_BUS_NAME: 'natoma-sso-test-directory',
         RUNTIME_MODE: 'deployed',
       },
       timeout: 60_000,
