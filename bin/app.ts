@@ -14,7 +14,7 @@ const stack = new NatomaSsoStack(app, `NatomaSso-${stageName}`, {
   config,
   // One deploy's permission to move the public URL (docs/operations.md, "Changing the public URL").
   acceptPublicUrlChange: app.node.tryGetContext('acceptPublicUrlChange'),
-  description: `natoma-sso (${stageName}): multi-tenant SAML 2.0 SSO and SCIM 2.0 provisioning`,
+  description: `natoma-sso (${stageName}): multi-tenant SAML 2.0 SSO, SCIM 2.0 provisioning, OpenID Connect for apps and directory events`,
 });
 for (const tagged of [stack, stack.edgeStack]) {
   if (!tagged) continue;

