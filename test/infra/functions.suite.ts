@@ -7,6 +7,7 @@ const surfaces = [
   { name: 'SAML', description: /^natoma-sso SAML SP/, memory: 512, timeout: 10 },
   { name: 'SCIM', description: /SCIM 2\.0 server/, memory: 1024, timeout: 29 },
   { name: 'admin', description: /natoma-sso admin/, memory: 512, timeout: 30 },
+  { name: 'OIDC', description: /^natoma-sso OIDC provider/, memory: 512, timeout: 10 },
 ];
 
 describe.each(['dev', 'prod'] as const)('Lambda functions (%s)', (stageName) => {
