@@ -116,6 +116,11 @@ describe.each(['dev', 'prod'] as const)('OpenID Connect provider (%s)', (stageNa
   const busId = idOf(resourcesOf(template, 'AWS::Events::EventBus'), /^EventsBus/);
   const backchannelDlqId = idOf(resourcesOf(template, 'AWS::SQS::Queue'), /^OidcBackchannelDlq/);
 
+  it('outputs the issuer and the signing-key secret name, never its value', () => {
+    template.hasOutput('OidcIssuer', {});
+    template.hasOutput('OidcSigningKeySecretName', { Value: `natoma-sso/${stageName}/oidc-signing-key` });
+  });
+
   it('routes discovery and /oidc/* to the OIDC Lambda (payload 2.0)', () => {
     const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration');
     const oidcIntegration = Object.entries(integrations).find(([, integration]) => JSON.stringify(integration.Properties?.IntegrationUri).includes(oidcId));
