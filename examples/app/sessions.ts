@@ -77,8 +77,9 @@ export class SessionStore {
     return ended;
   }
 
-  get size(): number {
-    return this.sessions.size;
+  /** Who is signed in right now (the sessions page of a real app would list these). */
+  signedInUsers(): SignedInUser[] {
+    return [...this.sessions.values()].flatMap((session) => (session.user ? [session.user] : []));
   }
 }
 
