@@ -19,15 +19,14 @@ let provider: TestProvider;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  let handler: ExampleApp['handle'] | undefined;
-  appServer = createServer((request, response) => void handler?.(request, response));
+  // The app's URL (its port) goes into the provider's client registration, so the server listens before the app exists.
+  appServer = createServer((request, response) => void app.handle(request, response));
   appUrl = `http://127.0.0.1:${await listenOnFreePort(appServer)}`;
   provider = await startTestProvider(appUrl);
   app = createExampleApp(
     { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, appUrl, port: 0, eventsWebhookKey: WEBHOOK_KEY, scope: 'openid email profile' },
     (line) => logLines.push(line),
   );
-  handler = app.handle;
 });
 
 afterAll(async () => {
