@@ -1,0 +1,162 @@
+/**
+ * `npm run example`: the local twin and the example app (examples/app) side by side, wired as a SaaS team
+ * would wire them: the app is registered as an OIDC client with the operator CLI, and the twin POSTs
+ * directory events to the app's webhook. It talks to both only through processes and HTTP, as a user does.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+interface ExampleRegistration {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly appUrl: string;
+  readonly webhookKey: string;
+}
+
+class ExampleLaunchError extends Error {}
+
+const dataDir = process.env.DATA_DIR || '.data';
+const appPort = Number(process.env.EXAMPLE_APP_PORT || 3002);
+const appUrl = (process.env.EXAMPLE_APP_URL || `http://127.0.0.1:${appPort}`).replace(/\/+$/, '');
+const registrationPath = join(dataDir, 'example-app.json');
+// As the twin computes its issuer (local/start.ts): a saved client of another issuer is not reused.
+const expectedIssuer = (process.env.PUBLIC_URL || `http://127.0.0.1:${process.env.PORT || 3000}`).replace(/\/+$/, '');
+const forceNewClient = process.argv.includes('--new-client');
+const children: ChildProcess[] = [];
+
+const say = (line: string) => process.stderr.write(`[example] ${line}\n`);
+
+async function savedRegistration(): Promise<ExampleRegistration | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(registrationPath, 'utf8')) as Partial<ExampleRegistration>;
+    const complete = [saved.issuer, saved.clientId, saved.clientSecret, saved.appUrl, saved.webhookKey].every((value) => typeof value === 'string' && value !== '');
+    return complete && saved.appUrl === appUrl && saved.issuer === expectedIssuer ? (saved as ExampleRegistration) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The twin as `npm start` runs it (local/start.ts, same flags), with the webhook pointed at the app; resolves
+ * once it prints its banner. Run without npm in between, so our SIGINT reaches it and it stops DynamoDB Local.
+ */
+async function startTwin(env: Record<string, string>): Promise<ChildProcess> {
+  const twin = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...process.argv.slice(2).filter((arg) => arg !== '--new-client')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  children.push(twin);
+  let output = '';
+  twin.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const ready = setInterval(() => {
+      if (output.includes('Ctrl-C stops the twin')) {
+        clearInterval(ready);
+        resolve();
+      }
+    }, 100);
+    twin.once('exit', (code) => {
+      clearInterval(ready);
+      reject(new ExampleLaunchError(`the twin (local/start.ts) exited with code ${code} before it was ready`));
+    });
+  });
+  return twin;
+}
+
+/** Registers the app through the operator CLI's documented interface (issue 9): `app create … --json`. */
+async function registerApp(webhookKey: string): Promise<ExampleRegistration> {
+  const args = ['run', '-s', 'admin', '--', 'app', 'create', '--name', 'Example app',
+    '--redirect-uri', `${appUrl}/callback`,
+    '--post-logout-redirect-uri', `${appUrl}/`,
+    '--backchannel-logout-uri', `${appUrl}/backchannel-logout`,
+    '--initiate-login-uri', `${appUrl}/initiate-login`,
+    '--json'];
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
+    execFile('npm', args, { env: process.env, timeout: 60_000 }, (error, out, err) => resolve({ stdout: out, stderr: err, code: error ? Number(error.code ?? 1) || 1 : 0 }));
+  });
+  const command = `npm ${args.map((arg) => (arg.includes(' ') ? `"${arg}"` : arg)).join(' ')}`;
+  if (code !== 0) {
+    throw new ExampleLaunchError(`registering the example app failed: \`${command}\` exited with ${code}.\n${stderr.trim().split('\n').slice(-5).join('\n')}\nDoes this build's operator CLI have \`app create\` (OIDC, issue 9)? Try \`npm run -s admin -- --help\`.`);
+  }
+  let created: { clientId?: unknown; clientSecret?: unknown; issuer?: unknown };
+  try {
+    created = JSON.parse(stdout) as typeof created;
+  } catch {
+    throw new ExampleLaunchError(`registering the example app failed: \`${command}\` did not print JSON`);
+  }
+  if (typeof created.clientId !== 'string' || typeof created.clientSecret !== 'string' || typeof created.issuer !== 'string') {
+    throw new ExampleLaunchError(`registering the example app failed: \`${command}\` printed no clientId, clientSecret and issuer`);
+  }
+  const registration = { issuer: created.issuer, clientId: created.clientId, clientSecret: created.clientSecret, appUrl, webhookKey };
+  // The secret is shown once: keep it beside the twin's data (a local dev directory), readable by this user only.
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(registrationPath, `${JSON.stringify(registration, null, 2)}\n`, { mode: 0o600 });
+  await chmod(registrationPath, 0o600);
+  return registration;
+}
+
+function startApp(registration: ExampleRegistration): ChildProcess {
+  const app = spawn(process.execPath, ['--import', 'tsx', 'examples/app/main.ts'], {
+    env: {
+      ...process.env,
+      ISSUER: registration.issuer,
+      CLIENT_ID: registration.clientId,
+      CLIENT_SECRET: registration.clientSecret,
+      PORT: String(appPort),
+      APP_URL: appUrl,
+      EVENTS_WEBHOOK_KEY: registration.webhookKey,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(app);
+  return app;
+}
+
+let stopping = false;
+function stopAll(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
+  const force = setTimeout(() => process.exit(code), 15_000);
+  force.unref();
+  void Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined))).then(() => process.exit(code));
+}
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(appPort) || appPort <= 0 || appPort > 65535) throw new ExampleLaunchError(`EXAMPLE_APP_PORT must be a port number, got "${process.env.EXAMPLE_APP_PORT}"`);
+  const saved = forceNewClient ? undefined : await savedRegistration();
+  const webhookKey = saved?.webhookKey ?? randomBytes(24).toString('base64url');
+  const twin = await startTwin({
+    EVENTS_WEBHOOK_URL: `${appUrl}/events`,
+    EVENTS_WEBHOOK_KEY: webhookKey,
+    // The stage's default app: sign-ins no app started land here. Known from the second start on.
+    ...(saved ? { OIDC_DEFAULT_CLIENT_ID: saved.clientId } : {}),
+  });
+  twin.once('exit', (code) => {
+    if (stopping) return;
+    say(`the twin exited (code ${code}): stopping the example app`);
+    stopAll(code ?? 1);
+  });
+  const registration = saved ?? (await registerApp(webhookKey));
+  say(saved ? `reusing client ${registration.clientId} from ${registrationPath} (--new-client registers a new one)` : `registered client ${registration.clientId}; saved in ${registrationPath}`);
+  const app = startApp(registration);
+  app.once('exit', (code) => {
+    if (stopping) return;
+    say(`the example app exited (code ${code}): stopping the twin`);
+    stopAll(code ?? 1);
+  });
+  say(`open ${appUrl} and click "Sign in with SSO" (demo user: dev.user@acme.test). Events and logouts: ${appUrl}/received. Ctrl-C stops both.`);
+}
+
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+main().catch((error: unknown) => {
+  say(error instanceof ExampleLaunchError ? error.message : `failed: ${error instanceof Error ? error.message : String(error)}`);
+  stopAll(1);
+});
