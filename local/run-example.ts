@@ -6,7 +6,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { watchLaunchers } from './launcher-watch';
 
 interface ExampleRegistration {
   readonly issuer: string;
@@ -18,7 +20,11 @@ interface ExampleRegistration {
 
 class ExampleLaunchError extends Error {}
 
-const dataDir = process.env.DATA_DIR || '.data';
+// Paths from this file, so the launcher works from any directory; tsx resolves from the repository root.
+const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+// Absolute, and handed to the twin and the CLI, so all three use the same directory.
+const dataDir = resolve(process.env.DATA_DIR || join(repoRoot, '.data'));
+process.env.DATA_DIR = dataDir;
 const appPort = Number(process.env.EXAMPLE_APP_PORT || 3002);
 const appUrl = (process.env.EXAMPLE_APP_URL || `http://127.0.0.1:${appPort}`).replace(/\/+$/, '');
 const registrationPath = join(dataDir, 'example-app.json');
@@ -44,7 +50,8 @@ async function savedRegistration(): Promise<ExampleRegistration | undefined> {
  * once it prints its banner. Run without npm in between, so our SIGINT reaches it and it stops DynamoDB Local.
  */
 async function startTwin(env: Record<string, string>): Promise<ChildProcess> {
-  const twin = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...process.argv.slice(2).filter((arg) => arg !== '--new-client')], {
+  const twin = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'local/start.ts'), ...process.argv.slice(2).filter((arg) => arg !== '--new-client')], {
+    cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
@@ -78,7 +85,7 @@ async function registerApp(webhookKey: string): Promise<ExampleRegistration> {
     '--initiate-login-uri', `${appUrl}/initiate-login`,
     '--json'];
   const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-    execFile('npm', args, { env: process.env, timeout: 60_000 }, (error, out, err) => resolve({ stdout: out, stderr: err, code: error ? Number(error.code ?? 1) || 1 : 0 }));
+    execFile('npm', args, { cwd: repoRoot, env: process.env, timeout: 60_000 }, (error, out, err) => resolve({ stdout: out, stderr: err, code: error ? Number(error.code ?? 1) || 1 : 0 }));
   });
   const command = `npm ${args.map((arg) => (arg.includes(' ') ? `"${arg}"` : arg)).join(' ')}`;
   if (code !== 0) {
@@ -102,7 +109,8 @@ async function registerApp(webhookKey: string): Promise<ExampleRegistration> {
 }
 
 function startApp(registration: ExampleRegistration): ChildProcess {
-  const app = spawn(process.execPath, ['--import', 'tsx', 'examples/app/main.ts'], {
+  const app = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'examples/app/main.ts')], {
+    cwd: repoRoot,
     env: {
       ...process.env,
       ISSUER: registration.issuer,
@@ -154,6 +162,8 @@ async function main(): Promise<void> {
   say(`open ${appUrl} and click "Sign in with SSO" (demo user: dev.user@acme.test). Events and logouts: ${appUrl}/received. Ctrl-C stops both.`);
 }
 
+// A signal sent to npm alone does not reach us: stop when npm goes, as the twin does.
+watchLaunchers(() => stopAll(0));
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 main().catch((error: unknown) => {

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 export const SESSION_COOKIE = 'example_app_session';
 const SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
 const PENDING_LOGIN_LIFETIME_MS = 10 * 60 * 1000;
+/** Every visit to /login makes a session: past this many, the oldest go first so memory stays bounded. */
+const MAX_SESSIONS = 10_000;
 
 /** What the app keeps between the redirect to natoma-sso and the callback. */
 export interface PendingLogin {
@@ -50,6 +52,10 @@ export class SessionStore {
   }
 
   create(): Session {
+    for (const oldest of this.sessions.keys()) {
+      if (this.sessions.size < MAX_SESSIONS) break;
+      this.sessions.delete(oldest);
+    }
     const session: Session = { id: randomBytes(32).toString('base64url'), createdAt: this.now() };
     this.sessions.set(session.id, session);
     return session;
