@@ -5,20 +5,10 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appCreateArgs, ExampleLaunchError, readSavedRegistration, registrationFromCli, saveRegistration, type CommandResult, type ExampleRegistration } from './example-registration';
 import { watchLaunchers } from './launcher-watch';
-
-interface ExampleRegistration {
-  readonly issuer: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly appUrl: string;
-  readonly webhookKey: string;
-}
-
-class ExampleLaunchError extends Error {}
 
 // Paths from this file, so the launcher works from any directory; tsx resolves from the repository root.
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -34,16 +24,6 @@ const forceNewClient = process.argv.includes('--new-client');
 const children: ChildProcess[] = [];
 
 const say = (line: string) => process.stderr.write(`[example] ${line}\n`);
-
-async function savedRegistration(): Promise<ExampleRegistration | undefined> {
-  try {
-    const saved = JSON.parse(await readFile(registrationPath, 'utf8')) as Partial<ExampleRegistration>;
-    const complete = [saved.issuer, saved.clientId, saved.clientSecret, saved.appUrl, saved.webhookKey].every((value) => typeof value === 'string' && value !== '');
-    return complete && saved.appUrl === appUrl && saved.issuer === expectedIssuer ? (saved as ExampleRegistration) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The twin as `npm start` runs it (local/start.ts, same flags), with the webhook pointed at the app; resolves
@@ -78,33 +58,12 @@ async function startTwin(env: Record<string, string>): Promise<ChildProcess> {
 
 /** Registers the app through the operator CLI's documented interface (issue 9): `app create … --json`. */
 async function registerApp(webhookKey: string): Promise<ExampleRegistration> {
-  const args = ['run', '-s', 'admin', '--', 'app', 'create', '--name', 'Example app',
-    '--redirect-uri', `${appUrl}/callback`,
-    '--post-logout-redirect-uri', `${appUrl}/`,
-    '--backchannel-logout-uri', `${appUrl}/backchannel-logout`,
-    '--initiate-login-uri', `${appUrl}/initiate-login`,
-    '--json'];
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
-    execFile('npm', args, { cwd: repoRoot, env: process.env, timeout: 60_000 }, (error, out, err) => resolve({ stdout: out, stderr: err, code: error ? Number(error.code ?? 1) || 1 : 0 }));
+  const args = appCreateArgs(appUrl);
+  const result = await new Promise<CommandResult>((resolve) => {
+    execFile('npm', args, { cwd: repoRoot, env: process.env, timeout: 60_000 }, (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? Number(error.code ?? 1) || 1 : 0 }));
   });
-  const command = `npm ${args.map((arg) => (arg.includes(' ') ? `"${arg}"` : arg)).join(' ')}`;
-  if (code !== 0) {
-    throw new ExampleLaunchError(`registering the example app failed: \`${command}\` exited with ${code}.\n${stderr.trim().split('\n').slice(-5).join('\n')}\nDoes this build's operator CLI have \`app create\` (OIDC, issue 9)? Try \`npm run -s admin -- --help\`.`);
-  }
-  let created: { clientId?: unknown; clientSecret?: unknown; issuer?: unknown };
-  try {
-    created = JSON.parse(stdout) as typeof created;
-  } catch {
-    throw new ExampleLaunchError(`registering the example app failed: \`${command}\` did not print JSON`);
-  }
-  if (typeof created.clientId !== 'string' || typeof created.clientSecret !== 'string' || typeof created.issuer !== 'string') {
-    throw new ExampleLaunchError(`registering the example app failed: \`${command}\` printed no clientId, clientSecret and issuer`);
-  }
-  const registration = { issuer: created.issuer, clientId: created.clientId, clientSecret: created.clientSecret, appUrl, webhookKey };
-  // The secret is shown once: keep it beside the twin's data (a local dev directory), readable by this user only.
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(registrationPath, `${JSON.stringify(registration, null, 2)}\n`, { mode: 0o600 });
-  await chmod(registrationPath, 0o600);
+  const registration = registrationFromCli(result, args, appUrl, webhookKey);
+  await saveRegistration(registrationPath, registration);
   return registration;
 }
 
@@ -138,7 +97,7 @@ function stopAll(code: number): void {
 
 async function main(): Promise<void> {
   if (!Number.isInteger(appPort) || appPort <= 0 || appPort > 65535) throw new ExampleLaunchError(`EXAMPLE_APP_PORT must be a port number, got "${process.env.EXAMPLE_APP_PORT}"`);
-  const saved = forceNewClient ? undefined : await savedRegistration();
+  const saved = forceNewClient ? undefined : await readSavedRegistration(registrationPath, { appUrl, issuer: expectedIssuer });
   const webhookKey = saved?.webhookKey ?? randomBytes(24).toString('base64url');
   const twin = await startTwin({
     EVENTS_WEBHOOK_URL: `${appUrl}/events`,
