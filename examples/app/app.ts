@@ -206,8 +206,7 @@ export function createExampleApp(config: ExampleAppConfig, log: (line: string) =
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', config.appUrl);
     const session = sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE));
-    const route = `${request.method} ${url.pathname}`;
-    switch (route) {
+    switch (`${request.method} ${url.pathname}`) {
       case 'GET /':
         return send(response, 200, homePage(session?.user));
       case 'GET /login':
