@@ -46,4 +46,11 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [zodPath], patterns: [lambdaPatterns, { group: ['**/saml/**', '**/scim/**'], message: 'admin and maintenance must not import the SAML or SCIM surface: move the rule to lambdas/core (or an adapter) and import it from there.' }] }],
     },
   },
+  {
+    // The example app is documentation for SaaS developers: it talks to natoma-sso only over the standards.
+    files: ['examples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [zodPath], patterns: [{ group: ['**/lambdas/**', '**/local/**', '**/test/**', '**/bench/**', '**/lib/**'], message: 'examples/ uses only public packages (openid-client, jose) and the standards: nothing of natoma-sso.' }] }],
+    },
+  },
 );
