@@ -55,8 +55,9 @@ export class DynamoOidcAdapter {
         new UpdateCommand({
           TableName: this.ctx.tableName,
           Key: keys.oidcModel(this.model, id),
-          UpdateExpression: 'SET consumed = :now',
+          UpdateExpression: 'SET #consumed = :now',
           ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#consumed': 'consumed' },
           ExpressionAttributeValues: { ':now': epochSeconds(this.ctx.clock.now()) },
         }),
       );
