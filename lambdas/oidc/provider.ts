@@ -43,6 +43,7 @@ function clientMetadata(app: AppClient): Record<string, unknown> {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'RS256',
+    require_auth_time: true,
     // Always, so that every ID token carries our sid (back-channel logout keys on it).
     backchannel_logout_session_required: true,
   };

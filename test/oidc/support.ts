@@ -143,3 +143,21 @@ export async function exchangeCode(apiUrl: string, input: { clientId: string; cl
   const response = await fetch(`${apiUrl}/oidc/token`, { method: 'POST', headers, body: form.toString() });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
+
+/** One authorize request of `app` driven to the end: the code (or the page it stopped at) and whether the IdP was asked. */
+export async function authorize(world: OidcWorld, browser: Browserless, app: { clientId: string; redirectUri: string }, params: Record<string, string> = {}, email?: string) {
+  const { verifier, challenge } = pkcePair();
+  const state = randomBytes(8).toString('hex');
+  const nonce = randomBytes(8).toString('hex');
+  const url = authorizeUrl(world.twin.apiUrl, { client_id: app.clientId, redirect_uri: app.redirectUri, state, nonce, code_challenge: challenge, code_challenge_method: 'S256', ...params });
+  const landing = await browse(browser, url, world.rpUrl, email);
+  const code = landing.kind === 'rp' ? (landing.url.searchParams.get('code') ?? undefined) : undefined;
+  return { landing, code, state, nonce, verifier, idpVisited: landing.idpVisited };
+}
+
+/** The natoma app session cookie the browser holds, if any. */
+export function sessionCookieOf(browser: Browserless, apiUrl: string): string | undefined {
+  const header = browser.cookieHeader(apiUrl) ?? '';
+  const value = /(?:^|; )natoma_session=([^;]*)/.exec(header)?.[1];
+  return value ? value : undefined;
+}
