@@ -38,7 +38,7 @@ function clientMetadata(app: AppClient): Record<string, unknown> {
     redirect_uris: app.redirectUris,
     post_logout_redirect_uris: app.postLogoutRedirectUris,
     ...(app.backchannelLogoutUri ? { backchannel_logout_uri: app.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
-    ...(app.initiateLoginUri ? { initiate_login_uri: app.initiateLoginUri } : {}),
+    // initiate_login_uri is ours alone (the default app, saml/default-app.ts): oidc-provider never uses it and refuses http ones.
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
