@@ -133,7 +133,8 @@ export async function rotateAppSecret(deps: AppDeps, clientId: string, graceHour
 }
 
 export async function deleteApp(apps: AppClientRepository, clientId: string): Promise<void> {
-  if (!(await apps.delete(clientId))) throw new NotFoundError('there is no app with this client ID');
+  // An ID no app can have never reaches storage (a 3 KB key would exceed DynamoDB's key size).
+  if (!CLIENT_ID.test(clientId) || !(await apps.delete(clientId))) throw new NotFoundError('there is no app with this client ID');
 }
 
 const hashEquals = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
