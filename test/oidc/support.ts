@@ -29,6 +29,7 @@ export interface OidcWorld {
 }
 
 export async function startOidcWorld(options: Partial<TwinOptions> = {}): Promise<OidcWorld> {
+  // The demo is set up over HTTP through the same (maybe counted) client: counts start after it.
   const logoutPosts: URLSearchParams[] = [];
   const logoutAnswers: number[] = [];
   const rp: Server = createServer((req, res) => {
