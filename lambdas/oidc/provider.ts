@@ -44,8 +44,6 @@ function clientMetadata(app: AppClient): Record<string, unknown> {
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'RS256',
     require_auth_time: true,
-    // Always, so that every ID token carries our sid (back-channel logout keys on it).
-    backchannel_logout_session_required: true,
   };
 }
 
@@ -147,6 +145,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     const app = appsSeen.get(this.clientId);
     return Promise.resolve(Boolean(app && appSecretMatches(app, presented, deps.clock.now())));
   };
+  // Every ID token carries our sid (contract C1), whether or not the app registered a back-channel logout URI.
+  provider.Client.prototype.includeSid = () => true;
   // Back-channel logout tokens are sent by our EventSink on `session.ended` (backchannel-logout.ts), for every way a session ends.
   provider.Client.prototype.backchannelLogout = () => Promise.resolve();
 

@@ -164,10 +164,14 @@ describe('OIDC code flow on the twin', () => {
     expect(refused.landing.kind).toBe('page');
   });
 
-  it('signs ID tokens with the current key only', async () => {
-    const run = await authorize(world, new Browserless(), app, { login_hint: 'someone.else@acme.test' }, 'someone.else@acme.test');
-    const tokens = await exchangeCode(api(), { ...app, code: run.code!, verifier: run.verifier });
+  it('signs ID tokens with the current key only, with our sid also for an app without a back-channel logout URI', async () => {
+    const plain = await world.registerApp({ name: 'No back-channel', backchannelLogoutUri: undefined });
+    const other = new Browserless();
+    const run = await authorize(world, other, plain, { login_hint: 'someone.else@acme.test' }, 'someone.else@acme.test');
+    const tokens = await exchangeCode(api(), { ...plain, code: run.code!, verifier: run.verifier });
     const jwks = (await (await fetch(`${api()}/oidc/jwks`)).json()) as { keys: { kid: string }[] };
     expect(decodeProtectedHeader(String(tokens.body.id_token)).kid).toBe(jwks.keys[0]!.kid);
+    const { payload } = await jwtVerify(String(tokens.body.id_token), createRemoteJWKSet(new URL(`${api()}/oidc/jwks`)), { issuer: api(), audience: plain.clientId });
+    expect(payload.sid).toBe(oidcSid(sha256Hex(sessionCookieOf(other, api())!)));
   });
 });
