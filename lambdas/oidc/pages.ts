@@ -34,6 +34,21 @@ export function logoutConfirmPage(form: string): string {
   ).markup;
 }
 
+/**
+ * The provider's base page policy: ours, plus an empty `script-src` (no script), to which oidc-provider adds
+ * the hash of its one inline script on the auto-post pages it renders (form_post response mode).
+ */
+export const PROVIDER_CSP = `${STRICT_CSP}; script-src`;
+
+/** An authorize answer in the form_post response mode posts to the app's (registered, validated) redirect URI. */
+export function widenFormAction(csp: string, redirectUri: unknown): string {
+  try {
+    return typeof redirectUri === 'string' ? csp.replace("form-action 'self'", `form-action 'self' ${new URL(redirectUri).origin}`) : csp;
+  } catch {
+    return csp;
+  }
+}
+
 export function logoutCsp(postLogoutRedirectUri: unknown): string {
   let origin = '';
   try {

@@ -8,7 +8,7 @@ import { SESSION_TTL_SEC } from '../saml/flows/shared';
 import type { Logger } from '../http/logger';
 import { accountClaims, CLAIMS_BY_SCOPE, type AccountDeps } from './account';
 import type { LoginState } from './login-state';
-import { logoutConfirmPage, logoutCsp, oidcErrorPage, signedOutPage } from './pages';
+import { logoutConfirmPage, logoutCsp, oidcErrorPage, PROVIDER_CSP, signedOutPage, widenFormAction } from './pages';
 
 export interface ProviderDeps extends AccountDeps {
   readonly issuer: string;
@@ -151,7 +151,12 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.Client.prototype.backchannelLogout = () => Promise.resolve();
 
   provider.use(async (ctx, next) => {
+    ctx.set('content-security-policy', PROVIDER_CSP);
     await next();
+    const autoPost = typeof ctx.body === 'string' && ctx.body.includes('<title>Submitting Callback</title>');
+    if (autoPost && (ctx.oidc?.route === 'authorization' || ctx.oidc?.route === 'resume')) {
+      ctx.set('content-security-policy', widenFormAction(String((ctx as unknown as { response: { get(name: string): string } }).response.get('content-security-policy')), ctx.oidc.params?.redirect_uri));
+    }
     // RP-initiated logout ends OUR session too (the SessionStore's revoke emits session.ended).
     if (ctx.oidc?.route === 'end_session_confirm' && ctx.oidc.params?.logout && ctx.status >= 300 && ctx.status < 400) {
       const cookie = ctx.cookies.get(deps.loginState.cookieName, { signed: false });

@@ -90,6 +90,16 @@ describe('OIDC code flow on the twin', () => {
     expect(tokens.status).toBe(200);
   });
 
+  it('answers the form_post response mode with a page whose CSP lets only its own script post to the redirect URI', async () => {
+    const { challenge } = pkcePair();
+    const response = await browser.request(authorizeUrl(api(), { client_id: app.clientId, redirect_uri: app.redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 's', response_mode: 'form_post' }));
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).toContain(`form-action 'self' ${world.rpUrl}`);
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(await response.text()).toContain(`action="${app.redirectUri}"`);
+  });
+
   it('refuses an unregistered redirect_uri with a page of its own, redirecting nowhere', async () => {
     const { challenge } = pkcePair();
     const response = await fetch(authorizeUrl(api(), { client_id: app.clientId, redirect_uri: 'https://evil.example/cb', code_challenge: challenge, code_challenge_method: 'S256', state: 's' }), { redirect: 'manual' });
