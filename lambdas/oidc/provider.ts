@@ -1,4 +1,4 @@
-import Provider, { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { DynamoOidcAdapter } from '../adapters/dynamodb/oidc-adapter';
 import type { DynamoContext } from '../adapters/dynamodb/operations';
 import type { Clock } from '../core/clock';
@@ -67,7 +67,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   policy.remove('consent'); // the platform team registers its own apps: no consent screen
 
   const provider = new Provider(deps.issuer, {
-    adapter: (name: string) => (name === 'Client' ? clientAdapter(deps.apps, appsSeen) : new DynamoOidcAdapter(deps.storage, name)),
+    adapter: (name: string) => (name === 'Client' ? clientAdapter(deps.apps, appsSeen) : new DynamoOidcAdapter(deps.storage, name, () => new errors.InvalidGrant!(`${name} already used`))),
     clients: [],
     findAccount: async (_ctx: unknown, accountId: string) => {
       const claims = await accountClaims(deps, accountId);

@@ -140,6 +140,10 @@ describe('OIDC code flow on the twin', () => {
     expect((await userinfo(first.body.access_token)).status).toBe(200);
     expect(await exchangeCode(api(), { ...app, code: run.code!, verifier: run.verifier })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect((await userinfo(first.body.access_token)).status).toBe(401);
+
+    const raced = await authorize(world, browser, app);
+    const both = await Promise.all([1, 2].map(() => exchangeCode(api(), { ...app, code: raced.code!, verifier: raced.verifier })));
+    expect(both.map((answer) => answer.status).sort()).toEqual([200, 400]); // two exchanges at once: one wins
   });
 
   it('RP-initiated logout refuses an unregistered post-logout URI, then ends our session and returns only to a registered one', async () => {

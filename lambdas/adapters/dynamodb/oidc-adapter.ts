@@ -23,6 +23,8 @@ export class DynamoOidcAdapter {
   constructor(
     private readonly ctx: DynamoContext,
     private readonly model: string,
+    /** What a second `consume` of the same artefact throws (oidc-provider's invalid_grant): two racing exchanges of one code cannot both win. */
+    private readonly alreadyConsumed: () => Error = () => new Error(`${model} already consumed`),
   ) {}
 
   async upsert(id: string, payload: OidcPayload, expiresIn: number): Promise<void> {
@@ -48,7 +50,10 @@ export class DynamoOidcAdapter {
     return undefined; // the device flow is off
   }
 
-  /** Marks a code (or token) used: oidc-provider refuses a consumed code and revokes its grant. */
+  /**
+   * Marks a code (or token) used: oidc-provider refuses a consumed code it reads and revokes its grant. The mark
+   * is conditional, so of two exchanges racing past that read only one issues tokens; the other gets `alreadyConsumed`.
+   */
   async consume(id: string): Promise<void> {
     try {
       await this.ctx.db.send(
@@ -56,13 +61,14 @@ export class DynamoOidcAdapter {
           TableName: this.ctx.tableName,
           Key: keys.oidcModel(this.model, id),
           UpdateExpression: 'SET #consumed = :now',
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#consumed)',
           ExpressionAttributeNames: { '#consumed': 'consumed' },
           ExpressionAttributeValues: { ':now': epochSeconds(this.ctx.clock.now()) },
         }),
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
+      if (isConditionalCheckFailed(error)) throw this.alreadyConsumed();
+      throw error;
     }
   }
 

@@ -20,6 +20,7 @@ describe('DynamoOidcAdapter', () => {
     expect(await codes.find('code-1')).toMatchObject({ grantId: 'g1', accountId: 'a' });
     await codes.consume('code-1');
     expect((await codes.find('code-1'))?.consumed).toEqual(expect.any(Number));
+    await expect(codes.consume('code-1')).rejects.toThrow(/already consumed/); // a racing second exchange loses
     now = new Date(now.getTime() + 61_000);
     expect(await codes.find('code-1')).toBeUndefined();
     now = new Date('2026-01-01T00:00:00Z');
