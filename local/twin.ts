@@ -190,7 +190,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   const apiServer = createBridgeServer(API_GATEWAY_MAX_BODY_BYTES, async (request, port) => {
     const path = request.url.split('?')[0]!;
     if (path === '/health' && request.method === 'GET') {
-      const surfaces = { saml: Boolean(api?.saml), scim: Boolean(api?.scim), devIdp: Boolean(api?.['dev-idp']) };
+      const surfaces = { saml: Boolean(api?.saml), scim: Boolean(api?.scim), oidc: Boolean(api?.oidc), devIdp: Boolean(api?.['dev-idp']) };
       return json(api ? 200 : 503, { status: api ? 'ok' : 'starting', surface: 'api', surfaces });
     }
     if (!api) return gatewayJson(503, 'Service Unavailable: the twin is starting');
