@@ -32,7 +32,8 @@ export class DynamoOidcAdapter {
     const item = { ...keys.oidcModel(this.model, id), entity: 'Oidc', model: this.model, payload: JSON.stringify(payload), expiresAt, ...(payload.grantId ? { grantId: payload.grantId } : {}) };
     const writes: TransactItem[] = [put(this.ctx, item)];
     if (payload.grantId) writes.push(put(this.ctx, { ...keys.oidcGrantEntry(payload.grantId, this.model, id), entity: 'OidcGrantEntry', model: this.model, id, expiresAt }));
-    if (this.model === 'Session' && payload.uid) writes.push(put(this.ctx, { ...keys.oidcSessionUid(payload.uid), entity: 'OidcSessionUid', id, expiresAt }));
+    // The pointer carries the session itself too (rewritten with it, deleted with it): findByUid is one read.
+    if (this.model === 'Session' && payload.uid) writes.push(put(this.ctx, { ...keys.oidcSessionUid(payload.uid), entity: 'OidcSessionUid', id, payload: item.payload, expiresAt }));
     if (writes.length === 1) await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: item }));
     else await transactWrite(this.ctx, writes);
   }
@@ -42,8 +43,7 @@ export class DynamoOidcAdapter {
   }
 
   async findByUid(uid: string): Promise<OidcPayload | undefined> {
-    const pointer = await this.get(keys.oidcSessionUid(uid));
-    return typeof pointer?.id === 'string' ? this.find(pointer.id) : undefined;
+    return this.read(keys.oidcSessionUid(uid));
   }
 
   async findByUserCode(): Promise<undefined> {
@@ -76,6 +76,8 @@ export class DynamoOidcAdapter {
     const result = await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.oidcModel(this.model, id), ReturnValues: 'ALL_OLD' }));
     const old = result.Attributes;
     if (typeof old?.grantId === 'string') await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.oidcGrantEntry(old.grantId, this.model, id) }));
+    const uid = this.model === 'Session' && typeof old?.payload === 'string' ? (JSON.parse(old.payload) as OidcPayload).uid : undefined;
+    if (uid) await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.oidcSessionUid(uid) }));
   }
 
   /** Deletes every artefact of this model issued under the grant (and their entries), read consistently. */

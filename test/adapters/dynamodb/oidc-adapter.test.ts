@@ -44,5 +44,9 @@ describe('DynamoOidcAdapter', () => {
     await sessions.upsert('sess-1', { uid: 'uid-1', accountId: 'x' }, 3600);
     expect(await sessions.findByUid('uid-1')).toMatchObject({ accountId: 'x' });
     expect(await sessions.findByUid('nope')).toBeUndefined();
+    await sessions.upsert('sess-1', { uid: 'uid-1', accountId: 'y' }, 3600);
+    expect(await sessions.findByUid('uid-1')).toMatchObject({ accountId: 'y' });
+    await sessions.destroy('sess-1');
+    expect(await sessions.findByUid('uid-1')).toBeUndefined();
   });
 });
