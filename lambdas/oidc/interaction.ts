@@ -31,7 +31,9 @@ export async function interaction(event: HttpEvent, uid: string, provider: Provi
     }
     if (details.uid !== uid) return send(expired);
     const live = await state.current(cookie);
-    if (!live) {
+    // prompt=login and an exceeded max_age ask for a fresh authentication: a session older than this interaction will not do.
+    const fresh = !details.prompt.reasons.some((reason) => reason === 'login_prompt' || reason === 'max_age') || (live !== undefined && Date.parse(live.session.createdAt) >= (details.iat ?? 0) * 1000);
+    if (!live || !fresh) {
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.trim().slice(0, 320) : '';
       const query = new URLSearchParams({ ...(emailDomain(hint) ? { email: hint } : {}), return: interactionPath(uid) });
       return send({ statusCode: 303, headers: { location: `/signin?${query.toString()}` } });

@@ -27,6 +27,8 @@ declare module 'oidc-provider' {
     params: Record<string, unknown>;
     session?: { accountId?: string };
     grantId?: string;
+    /** When the interaction started (epoch seconds). */
+    iat?: number;
   }
 
   export class Provider {

@@ -100,6 +100,17 @@ describe('OIDC code flow on the twin', () => {
     expect(await response.text()).toContain(`action="${app.redirectUri}"`);
   });
 
+  it('asks the IdP again for prompt=login and an exceeded max_age, even with a session', async () => {
+    const forced = await authorize(world, browser, app, { prompt: 'login', login_hint: DEMO.user.email });
+    expect(forced.idpVisited).toBe(true);
+    expect(forced.code).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const aged = await authorize(world, browser, app, { max_age: '0', login_hint: DEMO.user.email });
+    expect(aged.idpVisited).toBe(true);
+    expect(aged.code).toBeTruthy();
+    expect((await authorize(world, browser, app)).idpVisited).toBe(false);
+  });
+
   it('refuses an unregistered redirect_uri with a page of its own, redirecting nowhere', async () => {
     const { challenge } = pkcePair();
     const response = await fetch(authorizeUrl(api(), { client_id: app.clientId, redirect_uri: 'https://evil.example/cb', code_challenge: challenge, code_challenge_method: 'S256', state: 's' }), { redirect: 'manual' });
