@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parseFlags, splitArgs, UsageError, type FlagSpec } from './cli-args';
 import { operatorCall, operatorCommands, type CommandSpec } from './cli-commands';
 import { spKeyCommands } from './cli-sp-key';
+import { appCommands } from './cli-apps';
+import { oidcKeyCommands } from './cli-oidc-key';
 import { localTransport, OperatorRequestError, regionFromFunctionUrl, signedTransport, type OperatorTransport } from './operator-client';
 import { readOperatorKey } from './operator-key';
 import { quietNodeVersionWarning } from './quiet-warnings';
@@ -25,7 +27,7 @@ export interface CliIo {
 }
 
 const PROGRAM = 'npm run admin --';
-const commands: readonly CommandSpec[] = [...operatorCommands, ...spKeyCommands];
+const commands: readonly CommandSpec[] = [...operatorCommands, ...appCommands, ...spKeyCommands, ...oidcKeyCommands];
 
 const commandLine = (c: CommandSpec) =>
   [

@@ -24,6 +24,7 @@ function banner(twin: RunningTwin): string {
     `  Admin (operator, console):  ${twin.adminUrl}          health: ${twin.adminUrl}/health`,
     `  SP metadata / Entity ID:    ${twin.apiUrl}/saml/<tenantId>/metadata`,
     `  SCIM base URL:              ${twin.apiUrl}/scim/v2/<tenantId>`,
+    `  OIDC issuer (discovery):    ${twin.apiUrl}/.well-known/openid-configuration`,
     `  Dev IdP metadata:           ${twin.apiUrl}/_dev-idp/metadata`,
     `  Data:                       ${twin.dataDir} (DynamoDB ${twin.dynamoEndpoint}, table ${twin.tableName})`,
     ...(pending.length > 0 ? [`  Not yet in this build:      ${pending.join(', ')} (answer 503)`] : []),
@@ -31,6 +32,7 @@ function banner(twin: RunningTwin): string {
     'Operator CLI (in another terminal, same DATA_DIR and ADMIN_PORT):',
     '  npm run admin -- tenant create --name "Acme" --domain acme.com',
     '  npm run admin -- tenant list',
+    '  npm run admin -- app create --name "My app" --redirect-uri http://127.0.0.1:4000/callback',
     '  npm run admin -- --help',
     ...(twin.demo ? [demoBanner(twin.demo, twin.dataDir)] : ['']),
     'Ctrl-C stops the twin and DynamoDB Local.',
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
     dynamoPort: process.env.DYNAMODB_PORT ? portFrom('DYNAMODB_PORT', 0) : undefined,
     logLevel: (process.env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info',
     demo,
+    // The stage's default app (a sign-in no app started lands in it), as OIDC_DEFAULT_CLIENT_ID sets it on AWS.
+    defaultAppClientId: process.env.OIDC_DEFAULT_CLIENT_ID || undefined,
     // As the stage's EventBridge rule runs the maintenance Lambda (every 5 minutes on AWS); a minute here.
     maintenanceEveryMs: 60_000,
   });

@@ -17,7 +17,7 @@ import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
 import { createScimHandler } from '../lambdas/scim/handler';
 import { ensureDemo, type DemoOutcome } from './demo';
 import { createDevIdp } from './dev-idp';
-import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
 import { faithfulTwin, type FidelityOption } from './faithful/index';
 import { scheduleMaintenance, type MaintenanceSchedule } from './maintenance-schedule';
 import { FileSecretStore } from './file-secret-store';
@@ -33,6 +33,9 @@ import {
 } from './http-bridge';
 import { ensureOperatorKey, OPERATOR_KEY_HEADER, operatorKeyMatches } from './operator-key';
 import { apiRoutes, type ApiSurface } from './routes';
+import { closeServer, listen } from './listen';
+import { composeTwinOidc, OIDC_SIGNING_KEY_SECRET_NAME } from './twin-oidc';
+import type { EventSink } from '../lambdas/core/events/ports';
 
 type Surface = (event: HttpEvent, context?: unknown) => Promise<HttpResult>;
 
@@ -82,6 +85,8 @@ export interface TwinOptions {
    * @default false - only CloudWatch reads them; locally they would double every request's output
    */
   readonly metrics?: boolean;
+  /** The stage's default app (OIDC_DEFAULT_CLIENT_ID): sign-ins no app started land at its initiate-login URI. */
+  readonly defaultAppClientId?: string;
 }
 
 export interface RunningTwin {
@@ -99,6 +104,9 @@ export interface RunningTwin {
   readonly surfaces: Record<ApiSurface, boolean>;
   /** The demo tenant, when `demo` was asked for: ready, or why it was not set up. */
   readonly demo?: DemoOutcome;
+  readonly oidcSigningKeySecretName: string;
+  /** The OIDC back-channel logout EventSink: the twin's event stream delivers `session.ended` events to it. */
+  readonly backchannelLogoutSink: EventSink;
   stop(): Promise<void>;
 }
 
@@ -124,33 +132,6 @@ const gatewayJson = (statusCode: number, message: string): HttpResult => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ message }),
 });
-
-async function listen(server: Server, port: number, variable: string): Promise<number> {
-  await new Promise<void>((resolvePromise, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') reject(new LocalSetupError(`port ${port} is taken on 127.0.0.1: stop what uses it or set ${variable} to another port`));
-      else if (error.code === 'EACCES') reject(new LocalSetupError(`port ${port} needs privileges on this system: set ${variable} to a port above 1023`));
-      else reject(error);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolvePromise();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, '127.0.0.1');
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolvePromise) => {
-    if (!server.listening) return resolvePromise();
-    server.close(() => resolvePromise());
-    server.closeAllConnections();
-  });
-}
 
 /**
  * Serves `dispatch` over HTTP: each request becomes a payload 2.0 event (http-bridge.ts) and the
@@ -209,7 +190,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
   const apiServer = createBridgeServer(API_GATEWAY_MAX_BODY_BYTES, async (request, port) => {
     const path = request.url.split('?')[0]!;
     if (path === '/health' && request.method === 'GET') {
-      const surfaces = { saml: Boolean(api?.saml), scim: Boolean(api?.scim), devIdp: Boolean(api?.['dev-idp']) };
+      const surfaces = { saml: Boolean(api?.saml), scim: Boolean(api?.scim), oidc: Boolean(api?.oidc), devIdp: Boolean(api?.['dev-idp']) };
       return json(api ? 200 : 503, { status: api ? 'ok' : 'starting', surface: 'api', surfaces });
     }
     if (!api) return gatewayJson(503, 'Service Unavailable: the twin is starting');
@@ -302,6 +283,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     await ensureTable(db, tableName);
     const adapters = createDynamoAdapters({ db, tableName });
     storage.adapters = adapters;
+    const oidc = await composeTwinOidc({ db, tableName, secrets, publicBaseUrl, logger: loggerFor('oidc') });
 
     const runtime = {
       db,
@@ -315,7 +297,8 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     };
     admin = surface('admin', () => composeAdminHandler({ ...runtime, logger: loggerFor('admin') }));
     api = {
-      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml'), spKeyringCacheMs: TWIN_SP_KEYRING_CACHE_MS })),
+      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml'), spKeyringCacheMs: TWIN_SP_KEYRING_CACHE_MS, defaultAppClientId: options.defaultAppClientId })),
+      oidc: surface('oidc', oidc.compose),
       scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
       'dev-idp': (event) => idp.value.handleEvent(event),
     };
@@ -335,6 +318,8 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       tableName,
       spKeySecretName: SP_KEY_SECRET_NAME,
       scimTokenSecretPrefix: SCIM_TOKEN_SECRET_PREFIX,
+      oidcSigningKeySecretName: OIDC_SIGNING_KEY_SECRET_NAME,
+      backchannelLogoutSink: oidc.backchannelLogoutSink,
       surfaces: { saml: Boolean(api.saml), scim: Boolean(api.scim), oidc: Boolean(api.oidc), 'dev-idp': Boolean(api['dev-idp']) },
       stop,
     };

@@ -7,9 +7,11 @@ import { consoleRoutes } from './console/routes';
 import { operatorSsoScimRoutes } from './operator-sso-scim-routes';
 import { adminUseCases } from './use-cases';
 import { operatorOnly, operatorTenantRoutes } from './operator-routes';
+import { operatorAppRoutes } from './operator-app-routes';
+import type { AppClientRepository } from '../core/oidc/apps';
 
 /** Everything the admin Lambda's routes are built from (adapters, configuration, clock). */
-export type AdminSurface = ConsoleRuntime & { readonly clock: Clock };
+export type AdminSurface = ConsoleRuntime & { readonly clock: Clock; readonly apps: AppClientRepository };
 
 /**
  * The admin Lambda's one route table: `/health`, the operator API (each route guarded: IAM callers only)
@@ -17,7 +19,7 @@ export type AdminSurface = ConsoleRuntime & { readonly clock: Clock };
  */
 export function adminRoutes(surface: AdminSurface): Route[] {
   const useCases = adminUseCases(surface);
-  const operator = [...operatorTenantRoutes(surface), ...operatorSsoScimRoutes(surface, useCases), consoleLinkRoute(surface)];
+  const operator = [...operatorTenantRoutes(surface), ...operatorSsoScimRoutes(surface, useCases), consoleLinkRoute(surface), ...operatorAppRoutes(surface)];
   return [
     route('GET', '/health', async () => json(200, { status: 'ok', surface: 'admin', time: surface.clock.now().toISOString() })),
     ...operator.map(operatorOnly),

@@ -17,10 +17,10 @@ export const EnvName = {
   /** `deployed` or `local`: the twin relaxes https-only rules (cookies' Secure flag, metadata fetch). */
   runtimeMode: 'RUNTIME_MODE',
   logLevel: 'LOG_LEVEL',
-  /** Secrets Manager name of the OIDC signing key ring (private JWKs). */
+  /** Secrets Manager name of the OIDC signing key ring `{ current, next?, previous?, lastStep?, cookieKeys }`. */
   oidcSigningKeySecret: 'OIDC_SIGNING_KEY_SECRET',
-  /** Client ID of the stage's default app, for sign-ins no app started. */
+  /** Client ID of the stage's default app: a sign-in no app started lands at its initiate_login_uri. */
   oidcDefaultClientId: 'OIDC_DEFAULT_CLIENT_ID',
-  /** EventBridge bus the directory events are forwarded to. */
+  /** The stage's EventBridge bus for directory events. */
   eventBusName: 'EVENT_BUS_NAME',
 } as const;

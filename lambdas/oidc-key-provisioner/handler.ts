@@ -1,5 +1,12 @@
-// Placeholder so the CDK stack and the bundle bench can reference this entry (issue 9, contract C5);
-// the real handler replaces this file on merge.
-export const handler = async (): Promise<never> => {
-  throw new Error('not built yet');
-};
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { newOidcKeyRing } from '../oidc/signing-keyring';
+import { createOidcKeyProvisioner } from './provisioner';
+
+export { createOidcKeyProvisioner, holdsOidcKeyRing } from './provisioner';
+
+/** Deploy-time custom resource that puts the OIDC signing key ring into its secret when absent. */
+export const handler = createOidcKeyProvisioner({
+  secrets: new SecretsManagerClient({}),
+  generate: newOidcKeyRing,
+  log: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+});

@@ -12,6 +12,8 @@ import { samlRoutes } from './routes';
 import { SpKeyringProvider } from './sp-credentials';
 import { TenantCache, TENANT_CACHE_MS } from './tenant-cache';
 import type { IdentityStores } from '../core/stores';
+import { defaultAppLandingOf } from './default-app';
+import type { AppClientRepository } from '../core/oidc/apps';
 
 export interface SamlHandlerDeps extends IdentityStores {
   readonly secrets: SecretStore;
@@ -31,6 +33,10 @@ export interface SamlHandlerDeps extends IdentityStores {
   readonly signIns?: SignInWriter;
   /** How long the SP keyring read from the secret is reused (a rotation step reaches this container within it). @default SP_KEYRING_CACHE_MS (5 min) */
   readonly spKeyringCacheMs?: number;
+  /** The product's apps, for the default app (OIDC_DEFAULT_CLIENT_ID). */
+  readonly apps?: AppClientRepository;
+  /** The stage's default app: a sign-in no app started lands at its initiate-login URI. @default - the dashboard */
+  readonly defaultAppClientId?: string;
 }
 
 /**
@@ -43,7 +49,8 @@ export function createSamlHandler(deps: SamlHandlerDeps, extraRoutes: readonly R
   const tenantCache = new TenantCache(deps.tenants, deps.tenantCacheMs ?? TENANT_CACHE_MS);
   const adminConsoleUrl = deps.adminPublicUrl?.replace(/\/+$/, '');
   const flows = { ...deps, cachedTenants: tenantCache, keyring, clock, adminConsoleUrl };
-  const routes = samlRoutes({ ...deps, flows, tenantCache, clock, secureCookies: deps.runtimeMode !== 'local', binding: loginBinding(deps.runtimeMode !== 'local') });
+  const defaultAppLanding = deps.apps && deps.defaultAppClientId ? defaultAppLandingOf(deps.apps, deps.defaultAppClientId) : undefined;
+  const routes = samlRoutes({ ...deps, flows, tenantCache, clock, secureCookies: deps.runtimeMode !== 'local', binding: loginBinding(deps.runtimeMode !== 'local'), defaultAppLanding });
   return httpPipeline({
     logger: deps.logger ?? createLogger('saml', 'info'),
     routes: [...routes, ...extraRoutes],
@@ -66,6 +73,7 @@ export interface SamlRuntime {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly spKeyringCacheMs?: number;
+  readonly defaultAppClientId?: string;
 }
 
 /** The composition root of the SAML surface over one DynamoDB table. */

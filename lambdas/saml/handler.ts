@@ -18,6 +18,7 @@ const samlEnvSchema = z.object({
   [EnvName.adminPublicUrl]: z.string().url().optional(),
   [EnvName.runtimeMode]: z.enum(['local', 'deployed']).default('deployed'),
   [EnvName.logLevel]: z.string().optional(),
+  [EnvName.oidcDefaultClientId]: z.string().min(1).optional(),
   DYNAMODB_ENDPOINT: z.string().url().optional(),
 });
 
@@ -40,5 +41,6 @@ function composeDeployed(): HttpHandler {
     adminPublicUrl: env[EnvName.adminPublicUrl],
     runtimeMode: env[EnvName.runtimeMode],
     logger: createLogger('saml', env[EnvName.logLevel]),
+    defaultAppClientId: env[EnvName.oidcDefaultClientId],
   });
 }

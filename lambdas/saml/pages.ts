@@ -35,11 +35,11 @@ export function page(title: string, body: HtmlFragment, options: { wide?: boolea
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title} · natoma-sso</title><style>${STYLE}</style></head><body><main${options.wide ? html` class="wide"` : ''}>${body}</main></body></html>`;
 }
 
-export function signInPage(options: { email?: string; message?: string } = {}): HtmlFragment {
+export function signInPage(options: { email?: string; message?: string; returnTo?: string } = {}): HtmlFragment {
   return page(
     'Sign in',
     html`<h1>Sign in</h1>${options.message ? html`<p role="alert">${options.message}</p>` : ''}
-<form method="post" action="/signin"><label for="email">Work email</label><input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" autofocus><button type="submit">Sign in</button></form>
+<form method="post" action="/signin">${options.returnTo ? html`<input type="hidden" name="return" value="${options.returnTo}">` : ''}<label for="email">Work email</label><input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}" autofocus><button type="submit">Sign in</button></form>
 <p class="muted">You will continue at your organisation's identity provider.</p>`,
   );
 }
@@ -73,6 +73,11 @@ export function adminContinuePage(url: string): HtmlFragment {
     'Continue to the admin console',
     html`<meta http-equiv="refresh" content="0;url=${url}"><h1>Signed in</h1><p>Continuing to the admin console…</p><p><a id="continue" href="${url}">Continue to the admin console</a></p>`,
   );
+}
+
+/** After a sign-in, on to the app (an OIDC authorize request, the default app): a page, not a redirect, for the reason adminContinuePage gives. */
+export function appContinuePage(url: string): HtmlFragment {
+  return page('Continue to the app', html`<meta http-equiv="refresh" content="0;url=${url}"><h1>Signed in</h1><p>Continuing to the app…</p><p><a id="continue" href="${url}">Continue</a></p>`);
 }
 
 const rows = (pairs: [string, string][]): HtmlFragment => html`<table>${pairs.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</table>`;

@@ -19,7 +19,7 @@ import { consumeResponse } from './flows/acs';
 import { logoutTokenMatches, logoutTokenOf, SESSION_COOKIE, SESSION_TTL_SEC, safeRelay, type AcsOutcome, type LoginPurpose, type SignInDeps } from './flows/shared';
 import { startLogin } from './flows/sp-initiated';
 import { openTest } from './flows/test-saml';
-import { adminContinuePage, cannotStartPage, dashboardPage, logoutConfirmPage, pageAnswer, postBindingAnswer, signedOutPage, signInPage, testResultPage } from './pages';
+import { adminContinuePage, appContinuePage, cannotStartPage, dashboardPage, logoutConfirmPage, pageAnswer, postBindingAnswer, signedOutPage, signInPage, testResultPage } from './pages';
 import { SamlLoginError } from './saml-errors';
 import type { LoginBinding } from './login-binding';
 import type { LoginStart } from './saml-provider';
@@ -41,11 +41,13 @@ export interface SamlSurface {
   readonly publicBaseUrl?: string;
   /** The cookie that binds an SP-initiated login to the browser that started it. */
   readonly binding: LoginBinding;
+  /** Where a sign-in no app started lands instead of the dashboard: the default app's initiate-login URI (issuer, email). */
+  readonly defaultAppLanding?: (issuer: string, email: string) => Promise<string | undefined>;
 }
 
 // The edge: what a query or form may hold, checked before any rule sees it.
-const emailQuery = z.object({ email: z.string().optional() });
-const emailForm = z.object({ email: z.string().default('') });
+const emailQuery = z.object({ email: z.string().optional(), return: z.string().optional() });
+const emailForm = z.object({ email: z.string().default(''), return: z.string().optional() });
 const loginQuery = z.object({ for: z.string().optional(), target_link_uri: z.string().optional() });
 const testQuery = z.object({ ticket: z.string().default('') });
 const acsForm = z.object({ SAMLResponse: z.string().optional() });
@@ -65,24 +67,28 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     return start.kind === 'redirect' ? redirect(start.location, cookies) : postBindingAnswer(start.url, start.fields, cookies);
   };
 
-  const signIn = async (rawEmail: string, request: RouteRequest): Promise<HttpResult> => {
+  const signIn = async (rawEmail: string, request: RouteRequest, returnTo?: string): Promise<HttpResult> => {
     const email = rawEmail.trim().slice(0, 320);
     const domain = emailDomain(email);
-    if (!domain) return pageAnswer(400, signInPage({ email, message: 'Enter your work email address, like name@example.com.' }));
+    if (!domain) return pageAnswer(400, signInPage({ email, returnTo, message: 'Enter your work email address, like name@example.com.' }));
     const tenant = await tenantCache.findByDomain(domain);
     // Unknown domain and inactive SSO get the same page: the sign-in form must not reveal which organisations exist.
     if (!tenant || !tenant.sso.active) return pageAnswer(200, cannotStartPage(email));
-    return beginLogin(request, (binding) => startLogin(flows, tenant, 'login', apiBaseUrl(request), binding));
+    return beginLogin(request, (binding) => startLogin(flows, tenant, 'login', apiBaseUrl(request), binding, returnTo));
   };
 
   return [
     route('GET', '/health', async () => json(200, { status: 'ok', service: 'saml' })),
     route('GET', '/', async () => redirect('/signin')),
     route('GET', '/signin', async (request) => {
-      const { email } = edge(emailQuery, request.query);
-      return email ? signIn(email, request) : pageAnswer(200, signInPage());
+      const query = edge(emailQuery, request.query);
+      const returnTo = safeRelay(query.return);
+      return query.email ? signIn(query.email, request, returnTo) : pageAnswer(200, signInPage({ returnTo }));
     }),
-    route('POST', '/signin', async (request) => signIn(edge(emailForm, formOf(request)).email, request)),
+    route('POST', '/signin', async (request) => {
+      const form = edge(emailForm, formOf(request));
+      return signIn(form.email, request, safeRelay(form.return));
+    }),
     route('GET', '/saml/{tenantId}/metadata', async (request) => {
       const tenant = await knownTenant(tenantCache, request.params.tenantId);
       const authnRequestsSigned = Boolean(tenant.sso.active?.wantAuthnRequestsSigned ?? tenant.sso.draft?.wantAuthnRequestsSigned);
@@ -108,7 +114,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
       const { SAMLResponse } = edge(acsForm, formOf(request));
       const post = { tenantId, samlResponse: SAMLResponse, binding: request.cookies[surface.binding.cookieName], apiBaseUrl: apiBaseUrl(request), correlationId: request.correlationId };
       const outcome = await consumeResponse(flows, post, request.log);
-      return acsAnswer(outcome, request);
+      return acsAnswer(await withDefaultApp(outcome, request), request);
     }),
     route('GET', '/dashboard', (request) => dashboard(request)),
     route('GET', '/logout', async (request) => pageAnswer(200, logoutConfirmPage(logoutTokenOf(request.cookies[sessionCookie])))),
@@ -124,10 +130,19 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     }),
   ];
 
+  /** A sign-in no app started (no relay) lands in the stage's default app when it has an initiate-login URI. */
+  async function withDefaultApp(outcome: AcsOutcome, request: RouteRequest): Promise<AcsOutcome> {
+    if (outcome.kind !== 'session' || outcome.location !== '/dashboard' || !surface.defaultAppLanding) return outcome;
+    const landing = await surface.defaultAppLanding(apiBaseUrl(request), primaryEmail(outcome.user) ?? outcome.user.userName);
+    return landing ? { ...outcome, location: landing } : outcome;
+  }
+
   function acsAnswer(outcome: AcsOutcome, request: RouteRequest): HttpResult {
     if (outcome.kind === 'session') {
       request.log.info('login succeeded', { tenantId: outcome.tenant.id, userId: outcome.user.id });
       const cookie = setCookie(sessionCookie, outcome.cookieValue, { secure: surface.secureCookies, maxAgeSec: SESSION_TTL_SEC, sameSite: 'lax' });
+      // On to an app: a page of ours, since the IdP page's form-action would block a redirect chain to another origin.
+      if (!outcome.location.startsWith('/dashboard')) return pageAnswer(200, appContinuePage(outcome.location), { cookies: [cookie] });
       return { statusCode: 303, headers: { location: outcome.location, 'cache-control': 'no-store' }, cookies: [cookie] };
     }
     if (outcome.kind === 'admin-link') {

@@ -30,6 +30,8 @@ export interface SamlEndpointsProps extends SurfaceFunctionOptions {
   readonly spCredentialSecretName: string;
   /** Console URL, for links from the dashboard to Admin. @default - no link */
   readonly adminPublicUrl?: string;
+  /** `OIDC_DEFAULT_CLIENT_ID`: a sign-in no app started lands at this app's initiate-login URI. @default - the dashboard */
+  readonly defaultAppClientId?: string;
 }
 
 /** SAML SP endpoints, sign-in page, dashboard and `/health`, served by one Lambda. */
@@ -55,6 +57,7 @@ export class SamlEndpoints extends Construct {
         [EnvName.tableName]: props.table.table.tableName,
         [EnvName.spKeySecretName]: props.spCredentialSecretName,
         ...(props.adminPublicUrl ? { [EnvName.adminPublicUrl]: props.adminPublicUrl } : {}),
+        ...(props.defaultAppClientId ? { [EnvName.oidcDefaultClientId]: props.defaultAppClientId } : {}),
       },
     });
     props.table.grantItemReadWrite(this.handler);

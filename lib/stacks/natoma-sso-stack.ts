@@ -136,6 +136,7 @@ export class NatomaSsoStack extends Stack {
       spCredentialSecret: spCredential.secret,
       spCredentialSecretName: spCredential.secretName,
       adminPublicUrl: admin.consoleOrigin,
+      defaultAppClientId: config.oidc?.defaultAppClientId,
       trafficShifting: config.trafficShifting !== undefined,
     });
     const consoleEdge = consoleDomain

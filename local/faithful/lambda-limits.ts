@@ -17,6 +17,7 @@ export interface DeployedSurface {
 /** The deployed shape of each surface the twin composes (kept in step with lib/constructs). */
 export const DEPLOYED_SURFACES = {
   saml: { lambdaTimeoutMs: 10_000, frontedBy: 'http-api' },
+  oidc: { lambdaTimeoutMs: 10_000, frontedBy: 'http-api' },
   scim: { lambdaTimeoutMs: 29_000, frontedBy: 'http-api' },
   admin: { lambdaTimeoutMs: 30_000, frontedBy: 'function-url' },
 } as const satisfies Record<string, DeployedSurface>;

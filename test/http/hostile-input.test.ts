@@ -19,6 +19,9 @@ const apiRoutes: [string, string][] = [
   ['GET', `/scim/v2/${TENANT}/Users`], ['POST', `/scim/v2/${TENANT}/Users`], ['GET', `/scim/v2/${TENANT}/Users/{id}`], ['PUT', `/scim/v2/${TENANT}/Users/{id}`],
   ['PATCH', `/scim/v2/${TENANT}/Users/{id}`], ['DELETE', `/scim/v2/${TENANT}/Users/{id}`], ['GET', `/scim/v2/${TENANT}/Groups`], ['POST', `/scim/v2/${TENANT}/Groups`],
   ['GET', `/scim/v2/${TENANT}/Groups/{id}`], ['PATCH', `/scim/v2/${TENANT}/Groups/{id}`], ['GET', `/scim/v2/${TENANT}/ServiceProviderConfig`], ['GET', `/scim/v2/${TENANT}/Schemas`],
+  // The OIDC provider (issue 9).
+  ['GET', '/.well-known/openid-configuration'], ['GET', '/oidc/auth'], ['POST', '/oidc/auth'], ['POST', '/oidc/token'], ['GET', '/oidc/me'], ['POST', '/oidc/me'], ['GET', '/oidc/jwks'],
+  ['GET', '/oidc/session/end'], ['POST', '/oidc/session/end/confirm'], ['GET', '/oidc/interaction/{id}'], ['GET', '/oidc/auth/{id}'], ['GET', '/oidc/{id}'],
 ];
 const consoleRoutes: [string, string][] = [
   ['GET', '/'], ['GET', '/login'], ['POST', '/login'], ['GET', '/sso'], ['GET', '/scim'], ['GET', '/users'], ['GET', '/groups'], ['GET', '/activity'], ['GET', '/plan'],
@@ -29,12 +32,15 @@ const operatorRoutes: [string, string][] = [
   ['GET', '/operator/tenants'], ['POST', '/operator/tenants'], ['GET', `/operator/tenants/${TENANT}`], ['POST', `/operator/tenants/${TENANT}/upgrade`],
   ['PUT', `/operator/tenants/${TENANT}/sso/metadata`], ['POST', `/operator/tenants/${TENANT}/sso/test`], ['PATCH', `/operator/tenants/${TENANT}/sso/settings`],
   ['POST', `/operator/tenants/${TENANT}/scim/tokens`], ['DELETE', `/operator/tenants/${TENANT}/scim/tokens/{id}`], ['POST', `/operator/tenants/${TENANT}/console-links`],
+  ['GET', '/operator/apps'], ['POST', '/operator/apps'], ['GET', '/operator/apps/{id}'], ['POST', '/operator/apps/{id}/rotate-secret'], ['DELETE', '/operator/apps/{id}'],
 ];
 
 // Path segments, cookies, queries and bodies that broke parsers somewhere.
 const segments = ['%', '%E0%A4%A', '..%2F..%2Fetc', encodeURIComponent(MARKER), 'a'.repeat(3000), '%00', '__proto__'];
 const cookies = ['natoma_session=%', 'natoma_admin=%E0%A4%A', 'natoma_login=%E0%A4%A', `natoma_login=${'A'.repeat(43)}`, '__Host-natoma_session=%', `natoma_session=${encodeURIComponent(MARKER)}`, 'natoma_session=a; natoma_session=b', `x=${'y'.repeat(3000)}`];
-const queries = ['email=%', 'token=%E0%A4%A', `email=${encodeURIComponent(MARKER)}&ticket=${encodeURIComponent(MARKER)}`, 'filter=userName%20eq', 'startIndex=-1&count=abc', 'target_link_uri=javascript:alert(1)', `InResponseTo=${'x'.repeat(4000)}`];
+const queries = ['email=%', 'token=%E0%A4%A', `email=${encodeURIComponent(MARKER)}&ticket=${encodeURIComponent(MARKER)}`, 'filter=userName%20eq', 'startIndex=-1&count=abc', 'target_link_uri=javascript:alert(1)', `InResponseTo=${'x'.repeat(4000)}`,
+  `client_id=${encodeURIComponent(MARKER)}&redirect_uri=${encodeURIComponent(MARKER)}&response_type=code&scope=openid&code_challenge=x&code_challenge_method=S256&login_hint=${encodeURIComponent(MARKER)}`,
+  `id_token_hint=${encodeURIComponent(MARKER)}&post_logout_redirect_uri=javascript:alert(1)`, 'grant_type=authorization_code&code=%&redirect_uri=%'];
 const bodies: { type: string; body: string }[] = [
   { type: 'application/x-www-form-urlencoded', body: 'email=%&SAMLResponse=%E0%A4%A' },
   { type: 'application/x-www-form-urlencoded', body: `SAMLResponse=${encodeURIComponent(Buffer.from(`<x>${MARKER}</x>`).toString('base64'))}&email=${encodeURIComponent(MARKER)}` },

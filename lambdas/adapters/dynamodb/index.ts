@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../../core/clock';
 import { DynamoActivityLog } from './activity-log';
+import { DynamoAppClientRepository } from './app-client-repository';
 import { DynamoEphemeralStore } from './ephemeral-store';
 import { DynamoGroupRepository } from './group-repository';
 import { DynamoMemberships, type PurgeReport } from './memberships';
@@ -18,6 +19,8 @@ export interface DynamoAdapters {
   readonly sessions: DynamoSessionStore;
   readonly ephemeral: DynamoEphemeralStore;
   readonly activity: DynamoActivityLog;
+  /** The product's apps (OIDC clients). */
+  readonly apps: DynamoAppClientRepository;
   /** A sign-in's replay marker, session and events in one transaction. */
   readonly signIns: DynamoSignInWriter;
   /**
@@ -43,12 +46,14 @@ export function createDynamoAdapters(opts: { db: DocumentSender; tableName: stri
     sessions: new DynamoSessionStore(ctx),
     ephemeral: new DynamoEphemeralStore(ctx),
     activity: new DynamoActivityLog(ctx),
+    apps: new DynamoAppClientRepository(ctx),
     signIns: new DynamoSignInWriter(ctx),
     purgePendingGroupMemberships: (maxItems) => groups.purgePendingGroupMemberships(maxItems),
   };
 }
 
 export type { DocumentSender } from './operations';
+export { DynamoOidcAdapter } from './oidc-adapter';
 export type { PurgeReport } from './memberships';
 export { MAX_EMAILS_PER_USER } from './user-repository';
 export { MAX_DOMAINS_PER_TENANT } from './tenant-repository';

@@ -121,6 +121,17 @@ export const keys = {
 
   ephemeral: (key: string): TableKey => ({ pk: `EPH#${enc(key)}`, sk: 'EPH' }),
 
+  /** An oidc-provider artefact (Session, Interaction, AuthorizationCode, AccessToken, Grant, …) by its ID. */
+  oidcModel: (model: string, id: string): TableKey => ({ pk: `OIDC#${enc(model)}#${enc(id)}`, sk: 'OIDC' }),
+  /** A session's `uid` pointing at its ID (oidc-provider's findByUid), written with the session. */
+  oidcSessionUid: (uid: string): TableKey => ({ pk: `OIDC#SessionUid#${enc(uid)}`, sk: 'OIDC' }),
+  /** Every token of one grant in its own partition: revokeByGrantId reads it consistently (no GSI). */
+  oidcGrantPartition: (grantId: string): string => `OIDC#GRANT#${enc(grantId)}`,
+  oidcGrantEntry: (grantId: string, model: string, id: string): TableKey => ({ pk: keys.oidcGrantPartition(grantId), sk: `${enc(model)}#${enc(id)}` }),
+  /** The product's apps (OIDC clients), stack-wide: one small partition listed with a consistent Query. */
+  appPartition: 'APPS',
+  app: (clientId: string): TableKey => ({ pk: 'APPS', sk: `APP#${enc(clientId)}` }),
+
   eventPartition: (tenantId: TenantId): string => `${tenantPk(tenantId)}#EVENTS`,
   eventCategoryPartition: (tenantId: TenantId, category: ActivityCategory): string => `${tenantPk(tenantId)}#EVENTS#${enc(category)}`,
   event: (tenantId: TenantId, at: string, eventId: string): TableKey => ({

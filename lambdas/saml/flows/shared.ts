@@ -44,8 +44,9 @@ export function logoutTokenMatches(sessionCookie: string | undefined, presented:
   return timingSafeEqual(Buffer.from(expected), Buffer.from(presented));
 }
 
-// RelayState and target_link_uri can only ever lead to our own pages.
-const SAFE_RELAY = /^\/dashboard(?:\?[A-Za-z0-9_.~%=&-]{0,200})?$/;
+// RelayState, target_link_uri and /signin's `return` can only ever lead to our own pages: the dashboard, or
+// an OIDC authorize request's interaction (oidc-provider's uid alphabet), which finishes that request.
+const SAFE_RELAY = /^(?:\/dashboard(?:\?[A-Za-z0-9_.~%=&-]{0,200})?|\/oidc\/interaction\/[A-Za-z0-9_-]{10,64})$/;
 export const safeRelay = (relay: string | undefined): string | undefined => (relay !== undefined && SAFE_RELAY.test(relay) ? relay : undefined);
 
 /** What the sign-in flows work with (framework-free: no HTTP in here). */

@@ -1,0 +1,44 @@
+import type { Provider } from 'oidc-provider';
+import { epochSeconds } from '../core/clock';
+import { emailDomain } from '../core/tenancy/tenant';
+import type { HttpEvent, HttpResult } from '../http/request';
+import { runNodeHandler } from './bridge';
+import type { LoginState } from './login-state';
+import { interactionExpiredPage } from './pages';
+import { interactionPath } from './provider';
+
+const UID = /^[A-Za-z0-9_-]{10,64}$/;
+
+/**
+ * `/oidc/interaction/{uid}`: the authorize request needs a login. With a live natoma session of an active
+ * user, the interaction finishes at once; otherwise the browser goes through our sign-in (login_hint
+ * skips the email form) and SAML, and the ACS brings it back here to finish.
+ */
+export async function interaction(event: HttpEvent, uid: string, provider: Provider, state: LoginState, cookie: string | undefined): Promise<HttpResult> {
+  const expired: HttpResult = { statusCode: 400, headers: { 'content-type': 'text/html; charset=utf-8' }, body: interactionExpiredPage() };
+  if (!UID.test(uid)) return expired;
+  return runNodeHandler(event, async (req, res) => {
+    const send = (result: HttpResult) => {
+      res.statusCode = result.statusCode;
+      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+      res.end(result.body ?? '');
+    };
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      return send(expired);
+    }
+    if (details.uid !== uid) return send(expired);
+    const live = await state.current(cookie);
+    // prompt=login and an exceeded max_age ask for a fresh authentication: a session older than this interaction will not do.
+    const fresh = !details.prompt.reasons.some((reason) => reason === 'login_prompt' || reason === 'max_age') || (live !== undefined && Date.parse(live.session.createdAt) >= (details.iat ?? 0) * 1000);
+    if (!live || !fresh) {
+      const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.trim().slice(0, 320) : '';
+      const query = new URLSearchParams({ ...(emailDomain(hint) ? { email: hint } : {}), return: interactionPath(uid) });
+      return send({ statusCode: 303, headers: { location: `/signin?${query.toString()}` } });
+    }
+    const returnTo = await provider.interactionResult(req, res, { login: { accountId: live.accountId, ts: epochSeconds(new Date(live.session.createdAt)) } }, { mergeWithLastSubmission: false });
+    send({ statusCode: 303, headers: { location: returnTo } });
+  });
+}
