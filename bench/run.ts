@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { benchBundles } from './bundles';
 import { benchConsole } from './console';
+import { benchOidc } from './oidc';
 import { benchOktaLifecycle } from './okta-lifecycle';
 import { benchSaml } from './saml';
 import { benchScim } from './scim';
@@ -21,6 +22,8 @@ const sections: Record<string, Section> = {
   bundles: () => benchBundles(),
   // Okta's lifecycle over HTTP on the faithful twin; OKTA_BENCH_MEMBERS sizes its large group.
   okta: (endpoint) => benchOktaLifecycle(endpoint),
+  // OIDC logins (first, with a session) beside the SAML login they wrap, on a twin in this process.
+  oidc: (endpoint) => benchOidc(endpoint),
 };
 
 async function main(): Promise<void> {
