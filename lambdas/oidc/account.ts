@@ -35,14 +35,21 @@ export interface AccountDeps {
   readonly groups: GroupRepository;
 }
 
-/** The claims of an active user; undefined for an unknown or deactivated one (no token, no userinfo). */
-export async function accountClaims(deps: AccountDeps, accountId: string): Promise<Record<string, unknown> | undefined> {
+/**
+ * An active user as oidc-provider's account: the user is read at once (unknown or deactivated: undefined, so no
+ * code, token or userinfo), the groups only when claims are asked for (the token and userinfo endpoints; the
+ * authorize request needs none).
+ */
+export async function activeAccount(deps: AccountDeps, accountId: string): Promise<{ user: User; claims: () => Promise<Record<string, unknown>> } | undefined> {
   const ids = parseAccountId(accountId);
   if (!ids) return undefined;
   const user = await deps.users.get(ids.tenantId, ids.userId);
   if (!user || !user.active) return undefined;
-  const names = (await deps.groups.groupsOfUser(ids.tenantId, ids.userId)).map((group) => group.displayName).sort((a, b) => a.localeCompare(b));
-  return claimsOf(user, accountId, names);
+  const claims = async () => {
+    const names = (await deps.groups.groupsOfUser(ids.tenantId, ids.userId)).map((group) => group.displayName).sort((a, b) => a.localeCompare(b));
+    return claimsOf(user, accountId, names);
+  };
+  return { user, claims };
 }
 
 export function claimsOf(user: User, accountId: string, groupNames: readonly string[]): Record<string, unknown> {

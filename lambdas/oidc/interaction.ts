@@ -38,7 +38,9 @@ export async function interaction(event: HttpEvent, uid: string, provider: Provi
       const query = new URLSearchParams({ ...(emailDomain(hint) ? { email: hint } : {}), return: interactionPath(uid) });
       return send({ statusCode: 303, headers: { location: `/signin?${query.toString()}` } });
     }
-    const returnTo = await provider.interactionResult(req, res, { login: { accountId: live.accountId, ts: epochSeconds(new Date(live.session.createdAt)) } }, { mergeWithLastSubmission: false });
-    send({ statusCode: 303, headers: { location: returnTo } });
+    // What provider.interactionResult does, on the interaction already read (it would read it a second time).
+    details.result = { login: { accountId: live.accountId, ts: epochSeconds(new Date(live.session.createdAt)) } };
+    await details.save(details.exp - epochSeconds(new Date()));
+    send({ statusCode: 303, headers: { location: details.returnTo } });
   });
 }

@@ -29,11 +29,12 @@ export function loginState(deps: LoginStateDeps) {
   const cookieName = hostCookieName(SESSION_COOKIE, deps.secureCookies);
   return {
     cookieName,
-    async current(cookie: string | undefined): Promise<LiveSignIn | undefined> {
+    /** `known`: the session's user when this request has already read it, consistently, as active (no second read). */
+    async current(cookie: string | undefined, known?: (accountId: string) => User | undefined): Promise<LiveSignIn | undefined> {
       if (!cookie || cookie.length > 200) return undefined;
       const session = await deps.sessions.get(sha256Hex(cookie));
       if (!session || session.kind !== 'app' || Date.parse(session.expiresAt) <= deps.clock.now().getTime()) return undefined;
-      const user = await deps.users.get(session.tenantId, session.userId);
+      const user = known?.(accountIdOf(session.tenantId, session.userId)) ?? (await deps.users.get(session.tenantId, session.userId));
       if (!user || !user.active) return undefined;
       return { session, user, accountId: accountIdOf(session.tenantId, session.userId), sid: oidcSid(session.sessionHash) };
     },

@@ -29,6 +29,12 @@ declare module 'oidc-provider' {
     grantId?: string;
     /** When the interaction started (epoch seconds). */
     iat?: number;
+    /** When it expires (epoch seconds). */
+    exp: number;
+    returnTo: string;
+    result?: Record<string, unknown>;
+    /** Stores the interaction (with its `result`) for `ttl` seconds. */
+    save(ttl: number): Promise<string>;
   }
 
   export class Provider {

@@ -6,7 +6,8 @@ import { appSecretMatches, type AppClient, type AppClientRepository } from '../c
 import { publishedKeys, type OidcKeyRing } from '../core/oidc/signing-keys';
 import { SESSION_TTL_SEC } from '../saml/flows/shared';
 import type { Logger } from '../http/logger';
-import { accountClaims, CLAIMS_BY_SCOPE, type AccountDeps } from './account';
+import type { User } from '../core/identity/user';
+import { activeAccount, CLAIMS_BY_SCOPE, type AccountDeps } from './account';
 import type { LoginState } from './login-state';
 import { logoutConfirmPage, logoutCsp, oidcErrorPage, PROVIDER_CSP, signedOutPage, widenFormAction } from './pages';
 
@@ -54,10 +55,13 @@ function clientMetadata(app: AppClient): Record<string, unknown> {
  */
 export function createProvider(deps: ProviderDeps): Provider {
   const appsSeen = new Map<string, AppClient>();
+  // The active user findAccount read in this request: the natoma_session check of the same authorize reuses it.
+  const usersRead = new WeakMap<object, { accountId: string; user: User }>();
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(
     new interactionPolicy.Check('natoma_session', 'a live natoma sign-in session is required', async (ctx) => {
-      const live = await deps.loginState.current(ctx.cookies.get(deps.loginState.cookieName, { signed: false }));
+      const read = usersRead.get(ctx);
+      const live = await deps.loginState.current(ctx.cookies.get(deps.loginState.cookieName, { signed: false }), (accountId) => (read?.accountId === accountId ? read.user : undefined));
       if (!live || ctx.oidc.session?.accountId !== live.accountId) return interactionPolicy.Check.REQUEST_PROMPT;
       ctx.oidc.session.sidFor(ctx.oidc.client!.clientId, live.sid);
       return interactionPolicy.Check.NO_NEED_TO_PROMPT;
@@ -69,9 +73,11 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, {
     adapter: (name: string) => (name === 'Client' ? clientAdapter(deps.apps, appsSeen) : new DynamoOidcAdapter(deps.storage, name, () => new errors.InvalidGrant!(`${name} already used`))),
     clients: [],
-    findAccount: async (_ctx: unknown, accountId: string) => {
-      const claims = await accountClaims(deps, accountId);
-      return claims ? { accountId, claims: async () => claims } : undefined;
+    findAccount: async (ctx: object, accountId: string) => {
+      const account = await activeAccount(deps, accountId);
+      if (!account) return undefined;
+      usersRead.set(ctx, { accountId, user: account.user });
+      return { accountId, claims: account.claims };
     },
     claims: { ...CLAIMS_BY_SCOPE },
     scopes: SCOPES,
