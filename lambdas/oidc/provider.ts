@@ -3,6 +3,7 @@ import { DynamoOidcAdapter } from '../adapters/dynamodb/oidc-adapter';
 import type { DynamoContext } from '../adapters/dynamodb/operations';
 import type { Clock } from '../core/clock';
 import { appSecretMatches, type AppClient, type AppClientRepository } from '../core/oidc/apps';
+import { AppCache } from './app-cache';
 import { publishedKeys, type OidcKeyRing } from '../core/oidc/signing-keys';
 import { SESSION_TTL_SEC } from '../saml/flows/shared';
 import type { Logger } from '../http/logger';
@@ -54,7 +55,7 @@ function clientMetadata(app: AppClient): Record<string, unknown> {
  * active user, of the same account, and sets the session's `sid` from it.
  */
 export function createProvider(deps: ProviderDeps): Provider {
-  const appsSeen = new Map<string, AppClient>();
+  const appCache = new AppCache(deps.apps, deps.clock);
   // The active user findAccount read in this request: the natoma_session check of the same authorize reuses it.
   const usersRead = new WeakMap<object, { accountId: string; user: User }>();
   const policy = interactionPolicy.base();
@@ -71,7 +72,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   policy.remove('consent'); // the platform team registers its own apps: no consent screen
 
   const provider = new Provider(deps.issuer, {
-    adapter: (name: string) => (name === 'Client' ? clientAdapter(deps.apps, appsSeen) : new DynamoOidcAdapter(deps.storage, name, () => new errors.InvalidGrant!(`${name} already used`))),
+    adapter: (name: string) => (name === 'Client' ? clientAdapter(appCache) : new DynamoOidcAdapter(deps.storage, name, () => new errors.InvalidGrant!(`${name} already used`))),
     clients: [],
     findAccount: async (ctx: object, accountId: string) => {
       const account = await activeAccount(deps, accountId);
@@ -147,9 +148,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = true;
 
   // Hashed secrets: the app presents its secret, we compare hashes (the current one, or the previous within its grace).
-  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientId: string }, presented: string) {
-    const app = appsSeen.get(this.clientId);
-    return Promise.resolve(Boolean(app && appSecretMatches(app, presented, deps.clock.now())));
+  // The app is read again here, not taken from the cache: a deletion or a rotation with no grace refuses tokens at once.
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientId: string }, presented: string) {
+    const app = await appCache.read(this.clientId);
+    return Boolean(app && appSecretMatches(app, presented, deps.clock.now()));
   };
   // Every ID token carries our sid (contract C1), whether or not the app registered a back-channel logout URI.
   provider.Client.prototype.includeSid = () => true;
@@ -174,15 +176,13 @@ export function createProvider(deps: ProviderDeps): Provider {
   return provider;
 }
 
-/** Clients come from our table; the last read of each is kept for the secret comparison of the same request. */
-function clientAdapter(apps: AppClientRepository, seen: Map<string, AppClient>) {
+/** Clients come from our table, through the container's app cache (app-cache.ts says for how long). */
+function clientAdapter(apps: AppCache) {
   return {
     async find(clientId: string) {
       if (typeof clientId !== 'string' || clientId.length > 64) return undefined;
       const app = await apps.get(clientId);
-      if (!app) return undefined;
-      seen.set(clientId, app);
-      return clientMetadata(app);
+      return app ? clientMetadata(app) : undefined;
     },
     upsert: () => Promise.reject(new Error('apps are registered with the operator API')),
     destroy: () => Promise.resolve(),
