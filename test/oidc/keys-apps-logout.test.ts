@@ -67,6 +67,16 @@ describe('apps, signing keys and back-channel logout on the twin', () => {
     expect((await exchangeCode(world.twin.apiUrl, { ...app, clientSecret: newSecret, code: afterGrace.code!, verifier: afterGrace.verifier })).status).toBe(401);
   });
 
+  it('a deleted app gets no token at once, though its authorize requests may still be answered from the app cache for 5 s', async () => {
+    const app = await world.registerApp();
+    const run = await authorize(world, new Browserless(), app, { login_hint: DEMO.user.email });
+    expect(run.code).toBeTruthy();
+    await cli(world, ['app', 'delete', '--client-id', app.clientId, '--json']);
+    const refused = await exchangeCode(world.twin.apiUrl, { ...app, code: run.code!, verifier: run.verifier });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('invalid_client');
+  });
+
   it('rotates the signing key without downtime: next is published before it signs; old tokens verify until retire', async () => {
     const app = await world.registerApp();
     const browser = new Browserless();
