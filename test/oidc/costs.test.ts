@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Browserless } from '../../local/browserless';
 import { DEMO } from '../../local/demo';
+import { fidelityFrom } from '../../local/faithful/config';
 import { countingClient, type CountingClient } from '../support/counting-client';
 import { authorize, exchangeCode, startOidcWorld, type OidcWorld } from './support';
 
@@ -37,6 +38,9 @@ it('counts the DynamoDB calls of a first login through SAML and of a login with 
   expect(again.result.idpVisited).toBe(false);
   console.log(JSON.stringify({ firstLogin: first.counts.calls, firstTotal: first.counts.total, withSession: again.counts.calls, withSessionTotal: again.counts.total }));
   expect(first.counts.scanned || again.counts.scanned).toBe(false);
-  expect(first.counts.total).toBeLessThanOrEqual(35);
-  expect(again.counts.total).toBeLessThanOrEqual(19);
+  // The faithful twin sends consecutive requests to different containers (round robin), so the per-container caches
+  // read once more on each: apps at the resume authorize and userinfo, SAML tenants at sign-in and the ACS.
+  const coldCaches = fidelityFrom() === 'aws' ? { first: 4, again: 2 } : { first: 0, again: 0 };
+  expect(first.counts.total).toBeLessThanOrEqual(35 + coldCaches.first);
+  expect(again.counts.total).toBeLessThanOrEqual(19 + coldCaches.again);
 }, 60_000);
