@@ -67,7 +67,7 @@ export function createOidcHandler(deps: OidcHandlerDeps): HttpHandler {
 
   const routes: Route[] = [
     route('GET', '/.well-known/openid-configuration', mounted),
-    route('GET', '/oidc/interaction/{uid}', async (request) => interaction(request.event, request.params.uid ?? '', (await providerFor(request)).provider, state, request.cookies[state.cookieName])),
+    route('GET', '/oidc/interaction/{uid}', async (request) => interaction(request.event, request.params.uid ?? '', (await providerFor(request)).provider, state, request.cookies[state.cookieName], secureCookies)),
     route('GET', '/oidc/{proxy+}', mounted),
     route('POST', '/oidc/{proxy+}', mounted),
   ];

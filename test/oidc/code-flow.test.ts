@@ -111,6 +111,14 @@ describe('OIDC code flow on the twin', () => {
     expect((await authorize(world, browser, app)).idpVisited).toBe(false);
   });
 
+  it('asks the IdP for prompt=login right after a sign-in, within the same second too', async () => {
+    const other = new Browserless();
+    expect((await authorize(world, other, app, { login_hint: DEMO.user.email })).idpVisited).toBe(true);
+    const forced = await authorize(world, other, app, { prompt: 'login', login_hint: DEMO.user.email });
+    expect(forced.idpVisited).toBe(true);
+    expect(forced.code).toBeTruthy();
+  });
+
   it('refuses an unregistered redirect_uri with a page of its own, redirecting nowhere', async () => {
     const { challenge } = pkcePair();
     const response = await fetch(authorizeUrl(api(), { client_id: app.clientId, redirect_uri: 'https://evil.example/cb', code_challenge: challenge, code_challenge_method: 'S256', state: 's' }), { redirect: 'manual' });
