@@ -1,3 +1,4 @@
+import { DirectoryEvents } from '../../core/events/build';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { sha256Hex } from '../../core/digest';
 import type { ActivityEvent, ActivityLog } from '../../core/activity/events';
@@ -161,7 +162,11 @@ export async function recordFailure(
     const windowMs = FAILURE_WINDOW_SEC * 1000;
     const window = Math.floor(deps.clock.now().getTime() / windowMs);
     if (!(await deps.ephemeral.claimQuota(`activity-quota:login.failed:${tenantId}:${window}`, RECORDED_FAILURES_PER_WINDOW, new Date((window + 1) * windowMs)))) return;
-    await deps.activity.record(activityEvent(deps.clock, tenantId, 'login.failed', 'idp', undefined, `Sign-in refused: ${failureWords(error.code)} (${error.code})`, correlationId));
+    const tenant = await tenantRead;
+    const words = `Sign-in refused: ${failureWords(error.code)} (${error.code})`;
+    // The same quota and words for the activity entry and the event, in one write.
+    const event = new DirectoryEvents(deps.clock).signInRefused(tenant!, error.code, words, { actor: 'idp', correlationId });
+    await deps.activity.record(activityEvent(deps.clock, tenantId, 'login.failed', 'idp', undefined, words, correlationId), [event]);
   } catch {
     // The refusal stands whether or not it could be recorded.
   }
