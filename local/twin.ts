@@ -15,7 +15,9 @@ import { json } from '../lambdas/http/responses';
 import { composeSamlHandler } from '../lambdas/saml/handler';
 import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
 import { createScimHandler } from '../lambdas/scim/handler';
+import type { EventSink } from '../lambdas/core/events/ports';
 import { ensureDemo, type DemoOutcome } from './demo';
+import { ndjsonSink, startEventStream, webhookSink, type RunningEventStream } from './event-stream';
 import { createDevIdp } from './dev-idp';
 import { LocalSetupError, startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
 import { faithfulTwin, type FidelityOption } from './faithful/index';
@@ -82,6 +84,15 @@ export interface TwinOptions {
    * @default false - only CloudWatch reads them; locally they would double every request's output
    */
   readonly metrics?: boolean;
+  /**
+   * More destinations for directory events, after DATA_DIR/events.ndjson and EVENTS_WEBHOOK_URL (e.g. the
+   * OIDC back-channel logout sink). @default - none
+   */
+  readonly eventSinks?: readonly EventSink[];
+  /** POST each event here (as the stage's API destination would). @default - EVENTS_WEBHOOK_URL, else none */
+  readonly eventsWebhookUrl?: string;
+  /** Sent as `x-api-key` with each POST. @default - EVENTS_WEBHOOK_KEY */
+  readonly eventsWebhookKey?: string;
 }
 
 export interface RunningTwin {
@@ -245,8 +256,10 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
 
   let dynamo: RunningDynamoDbLocal | undefined;
   let maintenance: MaintenanceSchedule | undefined;
+  let eventStream: RunningEventStream | undefined;
   const stop = async () => {
     await maintenance?.stop();
+    await eventStream?.stop();
     await Promise.all([closeServer(apiServer), closeServer(adminServer)]);
     await dynamo?.stop();
   };
@@ -319,6 +332,17 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
       'dev-idp': (event) => idp.value.handleEvent(event),
     };
+
+    const webhookUrl = options.eventsWebhookUrl ?? process.env.EVENTS_WEBHOOK_URL;
+    eventStream = await startEventStream({
+      dynamoEndpoint,
+      tableName,
+      dataDir,
+      sinks: [ndjsonSink(dataDir), ...(webhookUrl ? [webhookSink(webhookUrl, options.eventsWebhookKey ?? process.env.EVENTS_WEBHOOK_KEY)] : []), ...(options.eventSinks ?? [])],
+      onError: (error, attempt) => {
+        if (attempt % 10 === 0) sink(JSON.stringify({ level: 'warn', service: 'events', message: 'event delivery failed; retrying', error: error instanceof Error ? error.message : String(error) }));
+      },
+    });
 
     if (options.maintenanceEveryMs) {
       maintenance = scheduleMaintenance(composeMaintenance({ db, tableName, runtimeMode: 'local', logger: loggerFor('maintenance') }), options.maintenanceEveryMs);

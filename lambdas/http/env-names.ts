@@ -17,4 +17,9 @@ export const EnvName = {
   /** `deployed` or `local`: the twin relaxes https-only rules (cookies' Secure flag, metadata fetch). */
   runtimeMode: 'RUNTIME_MODE',
   logLevel: 'LOG_LEVEL',
+  /** The stage's EventBridge bus the event forwarder puts directory events on. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** Twin only: where each directory event is POSTed (as an EventBridge API destination would), and its x-api-key. */
+  eventsWebhookUrl: 'EVENTS_WEBHOOK_URL',
+  eventsWebhookKey: 'EVENTS_WEBHOOK_KEY',
 } as const;

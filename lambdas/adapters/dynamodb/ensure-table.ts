@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { tableDefinition } from './table-definition';
 
-/** Creates the table from the shared definition, or adds the GSIs it lacks (the local twin's migration). */
+/** Creates the table from the shared definition, or adds the stream and GSIs it lacks (the local twin's migration). */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const def = tableDefinition;
   const attributeDefinitions = [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])].map(
@@ -40,12 +40,17 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: def.sortKey, KeyType: 'RANGE' },
         ],
         GlobalSecondaryIndexes: def.globalSecondaryIndexes.map(gsiSpec),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream.viewType },
       }),
     );
     await client.send(
       new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true } }),
     );
     return;
+  }
+  if (!existing.StreamSpecification?.StreamEnabled) {
+    // A table from before the outbox: turn its stream on (DynamoDB Local keeps records from then on).
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream.viewType } }));
   }
   const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
   for (const gsi of def.globalSecondaryIndexes) {
