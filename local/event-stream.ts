@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DirectoryEvent } from '../lambdas/core/events/directory-event';
 import type { EventSink } from '../lambdas/core/events/ports';
-import { forwardStreamRecords, type OutboxStreamRecord } from '../lambdas/events/forwarder';
+import { EventDeliveryError, forwardStreamRecords, type OutboxStreamRecord } from '../lambdas/events/forwarder';
 
 /**
  * The twin's half of the event path: DynamoDB Local's table stream, read with the Streams API, through the
@@ -111,16 +111,21 @@ export async function startEventStream(options: EventStreamOptions): Promise<Run
     return result.ShardIterator;
   };
 
-  /** Delivers until every sink took the records (or the stream stops): true when delivered. */
+  /**
+   * Delivers until every sink took the records (or the stream stops): true when delivered. A retry goes to
+   * the sinks that have not taken the batch yet (a webhook outage does not repeat lines in events.ndjson).
+   */
   const deliver = async (shardId: string, records: _Record[]): Promise<boolean> => {
+    let pending = [...options.sinks];
     for (let attempt = 0; !stopping; attempt++) {
       try {
-        const result = await forwardStreamRecords(records as OutboxStreamRecord[], options.sinks);
+        const result = await forwardStreamRecords(records as OutboxStreamRecord[], pending);
         if (stopping) return false; // a stop during delivery: not acknowledged, delivered again after restart
         if (result.lastSequenceNumber) checkpoint.shards[shardId] = result.lastSequenceNumber;
         await writeCheckpoint(checkpointPath, checkpoint);
         return true;
       } catch (error) {
+        if (error instanceof EventDeliveryError) pending = pending.slice(Math.max(0, pending.findIndex((sink) => sink.name === error.sink)));
         options.onError?.(error, attempt);
         await pause(Math.min(maxBackoffMs, 100 * 2 ** attempt));
       }
