@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { benchBundles } from './bundles';
 import { benchConsole } from './console';
+import { benchEvents } from './events';
 import { benchOktaLifecycle } from './okta-lifecycle';
 import { benchSaml } from './saml';
 import { benchScim } from './scim';
@@ -21,6 +22,8 @@ const sections: Record<string, Section> = {
   bundles: () => benchBundles(),
   // Okta's lifecycle over HTTP on the faithful twin; OKTA_BENCH_MEMBERS sizes its large group.
   okta: (endpoint) => benchOktaLifecycle(endpoint),
+  // Directory events forwarded per second on the twin (stream reader → events.ndjson); EVENTS_BENCH_SIZES=200,1000.
+  events: (endpoint) => benchEvents(endpoint),
 };
 
 async function main(): Promise<void> {
