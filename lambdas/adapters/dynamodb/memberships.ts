@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { currentChange } from '../../core/events/change-context';
 import { eventsOf, outboxPuts } from './outbox';
-import { NotFoundError } from '../../core/errors';
+import { NotFoundError, TooManyRequestsError } from '../../core/errors';
 import type { GroupId, TenantId, UserId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import { items } from './items';
@@ -30,7 +30,7 @@ import {
 /** Memberships written per transaction: two items each (membership and its user-side entry), plus the group's count update, a replace job's check and the event. */
 const MEMBERSHIPS_PER_TRANSACTION = Math.floor((MAX_TRANSACT_ITEMS - 3) / 2);
 /** A chunk whose members moved under us (a concurrent add/remove) is re-read and retried. */
-const MAX_CHUNK_ATTEMPTS = 8;
+const MAX_CHUNK_ATTEMPTS = 12;
 /** Memberships a group delete removes before answering; the rest is left to purgePendingGroupMemberships. */
 // 990 keeps a DELETE's reads (group item, index items, then membership keys) within the 1,000-items-per-request
 // bound; the user-side entries deleted with them are derived from the keys read, not read themselves.
@@ -259,7 +259,11 @@ export class DynamoMemberships {
       } catch (error) {
         if (!(error instanceof ConditionsFailed)) throw error;
         // The group's version moved (another membership write) or the group is gone: the re-read tells which.
-        if (error.failedIndexes.includes(groupIndex) && attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw groupMissing(groupId, error);
+        if (error.failedIndexes.includes(groupIndex)) {
+          if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw groupBusy(groupId);
+          await versionBackoff(attempt);
+          continue;
+        }
         if (guard && error.failedIndexes.includes(markerIndex)) throw new ReplaceJobSuperseded(`the replace job ${guard.jobId} on group ${groupId} was superseded`, { cause: error });
         // Another request changed some of these memberships since our read: read again.
         if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw error;
@@ -312,7 +316,8 @@ export class DynamoMemberships {
           return false;
         }
         // The group's version moved meanwhile: read it again.
-        if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw error;
+        if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw groupBusy(groupId);
+        await versionBackoff(attempt);
       }
     }
   }
@@ -325,4 +330,7 @@ export class DynamoMemberships {
 /** Memberships without addedAt predate background replaces: they are older than any job. Same-millisecond writes are spared. */
 export const olderThanJob = (addedAt: string | undefined, guard: Pick<ReplaceGuard, 'startedAt'>): boolean => addedAt === undefined || addedAt < guard.startedAt;
 
+/** Concurrent membership writers of one group take turns (each names the version it wrote): spread them out. */
+const versionBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+const groupBusy = (groupId: GroupId) => new TooManyRequestsError(`too many concurrent membership changes to group ${groupId}; retry in a moment`, 1);
 const groupMissing = (groupId: GroupId, cause?: Error) => new NotFoundError(`group ${groupId} does not exist`, cause ? { cause } : undefined);
