@@ -107,8 +107,15 @@ export async function startEventStream(options: EventStreamOptions): Promise<Run
   const iteratorOf = async (shardId: string): Promise<string | undefined> => {
     const after = checkpoint.shards[shardId];
     const type: ShardIteratorType = after ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON';
-    const result = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(after ? { SequenceNumber: after } : {}) }));
-    return result.ShardIterator;
+    try {
+      const result = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type, ...(after ? { SequenceNumber: after } : {}) }));
+      return result.ShardIterator;
+    } catch (error) {
+      // The checkpoint is older than the stream's 24 h retention: what followed it is gone; start at the oldest kept.
+      if (!after || (error as Error).name !== 'TrimmedDataAccessException') throw error;
+      options.onError?.(error, 0);
+      return (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    }
   };
 
   /**
