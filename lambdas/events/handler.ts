@@ -13,28 +13,33 @@ const forwarderEnvSchema = z.object({
   [EnvName.logLevel]: z.string().optional(),
 });
 
-let composed: { sinks: EventSink[]; logger: Logger } | undefined;
-
-function compose(): { sinks: EventSink[]; logger: Logger } {
-  const env = loadEnv(forwarderEnvSchema);
-  return { sinks: [eventBusSink(new EventBridgeClient({}), env[EnvName.eventBusName])], logger: createLogger('events', env[EnvName.logLevel]) };
-}
-
 /**
  * The table stream's consumer (event source mapping with ReportBatchItemFailures): the outbox's events go
- * to the stage's bus. A failed delivery reports the batch's first record, so the mapping retries from it
- * and nothing after it is skipped; past its retries the batch goes to the mapping's DLQ.
+ * to the sinks. A failed delivery reports the batch's first record, so the mapping retries from it and
+ * nothing after it is skipped; past its retries the batch goes to the mapping's DLQ.
  */
+export function createStreamHandler(sinks: readonly EventSink[], logger: Logger): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
+  return async (event) => {
+    try {
+      const result = await forwardStreamRecords(event.Records as OutboxStreamRecord[], sinks);
+      if (result.delivered > 0) logger.info('events forwarded', { count: result.delivered });
+      return { batchItemFailures: [] };
+    } catch (error) {
+      const first = error instanceof EventDeliveryError ? error.firstFailedSequenceNumber : event.Records[0]?.dynamodb?.SequenceNumber;
+      logger.error('event forwarding failed', { error });
+      if (first === undefined) throw error;
+      return { batchItemFailures: [{ itemIdentifier: first }] };
+    }
+  };
+}
+
+let composed: ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) | undefined;
+
+/** The stage's forwarder: sink = its EventBridge bus (EVENT_BUS_NAME). */
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  composed ??= compose();
-  try {
-    const result = await forwardStreamRecords(event.Records as OutboxStreamRecord[], composed.sinks);
-    if (result.delivered > 0) composed.logger.info('events forwarded', { count: result.delivered });
-    return { batchItemFailures: [] };
-  } catch (error) {
-    const first = error instanceof EventDeliveryError ? error.firstFailedSequenceNumber : event.Records[0]?.dynamodb?.SequenceNumber;
-    composed.logger.error('event forwarding failed', { error });
-    if (first === undefined) throw error;
-    return { batchItemFailures: [{ itemIdentifier: first }] };
+  if (!composed) {
+    const env = loadEnv(forwarderEnvSchema);
+    composed = createStreamHandler([eventBusSink(new EventBridgeClient({}), env[EnvName.eventBusName])], createLogger('events', env[EnvName.logLevel]));
   }
+  return composed(event);
 };

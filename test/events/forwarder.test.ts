@@ -6,6 +6,8 @@ import { DirectoryEvents } from '../../lambdas/core/events/build';
 import type { DirectoryEvent } from '../../lambdas/core/events/directory-event';
 import { asGroupId, asTenantId, asUserId } from '../../lambdas/core/ids';
 import { EventDeliveryError, forwardStreamRecords, type OutboxStreamRecord } from '../../lambdas/events/forwarder';
+import { createStreamHandler } from '../../lambdas/events/handler';
+import { Logger } from '../../lambdas/http/logger';
 import { CollectingSink } from './support';
 
 const build = new DirectoryEvents({ now: () => new Date('2026-01-01T00:00:00Z') });
@@ -71,5 +73,25 @@ describe('the EventBridge sink', () => {
   it('a partly failed PutEvents fails the delivery', async () => {
     const bus = fakeBus(2);
     await expect(eventBusSink(bus.client as never, 'natoma-dev').deliver(Array.from({ length: 15 }, (_, i) => eventN(i + 1)))).rejects.toThrow(/1 of 5 entries \(ThrottlingException\)/);
+  });
+});
+
+describe('the stream Lambda handler', () => {
+  const logs: string[] = [];
+  const logger = new Logger({ service: 'events' }, 'info', (line) => logs.push(line));
+  const streamEvent = (records: OutboxStreamRecord[]) => ({ Records: records }) as never;
+
+  it('reports no failure when every sink took the batch', async () => {
+    const sink = new CollectingSink();
+    expect(await createStreamHandler([sink], logger)(streamEvent([insertOf(eventN(1), '300')]))).toEqual({ batchItemFailures: [] });
+    expect(sink.events).toHaveLength(1);
+  });
+
+  it('reports the batch’s first record when a sink fails, so the mapping retries from it; no event content reaches the log', async () => {
+    const failing = { name: 'bus', deliver: async () => Promise.reject(new Error('PutEvents failed')) };
+    const event = eventN(2);
+    const result = await createStreamHandler([failing], logger)(streamEvent([insertOf(event, '400'), insertOf(eventN(3), '401')]));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '400' }] });
+    expect(logs.join('\n')).not.toContain(event.id);
   });
 });
