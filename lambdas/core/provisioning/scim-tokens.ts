@@ -1,5 +1,5 @@
-import { actingAs } from '../events/change-context';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { actingAs } from '../events/change-context';
 import type { ActivityLog } from '../activity/events';
 import type { Clock } from '../clock';
 import { ConflictError, NotFoundError } from '../errors';

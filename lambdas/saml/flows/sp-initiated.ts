@@ -1,5 +1,5 @@
-import { DirectoryEvents } from '../../core/events/build';
 import { randomBytes } from 'node:crypto';
+import { DirectoryEvents } from '../../core/events/build';
 import { newAdminGrant, SSO_GRANT_TTL_SEC } from '../../core/sessions/admin-grants';
 import type { Tenant } from '../../core/tenancy/tenant';
 import { spUrls, type SpUrls } from '../../core/tenancy/urls';
