@@ -108,7 +108,7 @@ describe('a crash between the change and the forwarding loses nothing', () => {
   let dataDir: string;
   const tenantId: TenantId = asTenantId('t00000crashes');
   beforeAll(async () => {
-    table = await createTestTable();
+    table = await createTestTable({ stream: true });
     dataDir = await mkdtemp(join(tmpdir(), 'natoma-events-crash-'));
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ describe('directory events of SAML sign-ins, logout and SSO activation', () => {
   let tenant: Awaited<ReturnType<SamlWorld['tenant']>>;
 
   beforeAll(async () => {
-    world = await createSamlWorld();
+    world = await createSamlWorld({ stream: true });
     reader = await readTableEvents(world.table.endpoint, world.table.tableName);
     tenant = await world.tenant({ allowIdpInitiated: true });
   });

@@ -16,7 +16,7 @@ describe('directory events of SCIM changes', () => {
   let scim: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    world = await createWorld();
+    world = await createWorld({}, { stream: true });
     reader = await readTableEvents(world.table.endpoint, world.table.tableName);
     const tenant = await createTenant(world);
     tenantId = tenant.tenantId;
