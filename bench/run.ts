@@ -4,6 +4,7 @@ import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { benchBundles } from './bundles';
 import { benchConsole } from './console';
 import { benchOidc } from './oidc';
+import { benchEvents } from './events';
 import { benchOktaLifecycle } from './okta-lifecycle';
 import { benchSaml } from './saml';
 import { benchScim } from './scim';
@@ -24,6 +25,8 @@ const sections: Record<string, Section> = {
   okta: (endpoint) => benchOktaLifecycle(endpoint),
   // OIDC logins (first, with a session) beside the SAML login they wrap, on a twin in this process.
   oidc: (endpoint) => benchOidc(endpoint),
+  // Directory events forwarded per second on the twin (stream reader → events.ndjson); EVENTS_BENCH_SIZES=200,1000.
+  events: (endpoint) => benchEvents(endpoint),
 };
 
 async function main(): Promise<void> {

@@ -15,7 +15,9 @@ import { json } from '../lambdas/http/responses';
 import { composeSamlHandler } from '../lambdas/saml/handler';
 import { ensureSpCredential } from '../lambdas/saml/sp-credentials';
 import { createScimHandler } from '../lambdas/scim/handler';
+import type { EventSink } from '../lambdas/core/events/ports';
 import { ensureDemo, type DemoOutcome } from './demo';
+import { ndjsonSink, startEventStream, webhookSink, type RunningEventStream } from './event-stream';
 import { createDevIdp } from './dev-idp';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local';
 import { faithfulTwin, type FidelityOption } from './faithful/index';
@@ -35,7 +37,6 @@ import { ensureOperatorKey, OPERATOR_KEY_HEADER, operatorKeyMatches } from './op
 import { apiRoutes, type ApiSurface } from './routes';
 import { closeServer, listen } from './listen';
 import { composeTwinOidc, OIDC_SIGNING_KEY_SECRET_NAME } from './twin-oidc';
-import type { EventSink } from '../lambdas/core/events/ports';
 
 type Surface = (event: HttpEvent, context?: unknown) => Promise<HttpResult>;
 
@@ -87,6 +88,15 @@ export interface TwinOptions {
   readonly metrics?: boolean;
   /** The stage's default app (OIDC_DEFAULT_CLIENT_ID): sign-ins no app started land at its initiate-login URI. */
   readonly defaultAppClientId?: string;
+  /**
+   * More destinations for directory events, after DATA_DIR/events.ndjson and EVENTS_WEBHOOK_URL (e.g. the
+   * OIDC back-channel logout sink). @default - none
+   */
+  readonly eventSinks?: readonly EventSink[];
+  /** POST each event here (as the stage's API destination would). @default - EVENTS_WEBHOOK_URL, else none */
+  readonly eventsWebhookUrl?: string;
+  /** Sent as `x-api-key` with each POST. @default - EVENTS_WEBHOOK_KEY */
+  readonly eventsWebhookKey?: string;
 }
 
 export interface RunningTwin {
@@ -226,8 +236,10 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
 
   let dynamo: RunningDynamoDbLocal | undefined;
   let maintenance: MaintenanceSchedule | undefined;
+  let eventStream: RunningEventStream | undefined;
   const stop = async () => {
     await maintenance?.stop();
+    await eventStream?.stop();
     await Promise.all([closeServer(apiServer), closeServer(adminServer)]);
     await dynamo?.stop();
   };
@@ -283,7 +295,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
     await ensureTable(db, tableName);
     const adapters = createDynamoAdapters({ db, tableName });
     storage.adapters = adapters;
-    const oidc = await composeTwinOidc({ db, tableName, secrets, publicBaseUrl, logger: loggerFor('oidc') });
+    const oidc = await composeTwinOidc({ db, tableName, secrets, publicBaseUrl, logger: loggerFor('oidc'), dataDir });
 
     const runtime = {
       db,
@@ -302,6 +314,17 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
       'dev-idp': (event) => idp.value.handleEvent(event),
     };
+
+    const webhookUrl = options.eventsWebhookUrl ?? process.env.EVENTS_WEBHOOK_URL;
+    eventStream = await startEventStream({
+      dynamoEndpoint,
+      tableName,
+      dataDir,
+      sinks: [ndjsonSink(dataDir), ...(webhookUrl ? [webhookSink(webhookUrl, options.eventsWebhookKey ?? process.env.EVENTS_WEBHOOK_KEY)] : []), oidc.backchannelLogoutSink, ...(options.eventSinks ?? [])],
+      onError: (error, attempt) => {
+        if (attempt % 10 === 0) sink(JSON.stringify({ level: 'warn', service: 'events', message: 'event delivery failed; retrying', error: error instanceof Error ? error.message : String(error) }));
+      },
+    });
 
     if (options.maintenanceEveryMs) {
       maintenance = scheduleMaintenance(composeMaintenance({ db, tableName, runtimeMode: 'local', logger: loggerFor('maintenance') }), options.maintenanceEveryMs);

@@ -21,6 +21,9 @@ export const EnvName = {
   oidcSigningKeySecret: 'OIDC_SIGNING_KEY_SECRET',
   /** Client ID of the stage's default app: a sign-in no app started lands at its initiate_login_uri. */
   oidcDefaultClientId: 'OIDC_DEFAULT_CLIENT_ID',
-  /** The stage's EventBridge bus for directory events. */
+  /** The stage's EventBridge bus the event forwarder puts directory events on. */
   eventBusName: 'EVENT_BUS_NAME',
+  /** Twin only: where each directory event is POSTed (as an EventBridge API destination would), and its x-api-key. */
+  eventsWebhookUrl: 'EVENTS_WEBHOOK_URL',
+  eventsWebhookKey: 'EVENTS_WEBHOOK_KEY',
 } as const;

@@ -22,6 +22,20 @@ export interface BackchannelLogoutDeps {
   readonly backoffMs?: number;
   /** @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * Where a logout token goes that could not be delivered after its tries (the twin's dead-letter file). Without
+   * it the batch fails instead, so EventBridge retries the event and then keeps it in the rule's DLQ; with it the
+   * event stream moves on, so one app that is down does not hold back every later event.
+   */
+  readonly onUndeliverable?: (failure: UndeliveredLogout) => Promise<void>;
+}
+
+export interface UndeliveredLogout {
+  readonly clientId: string;
+  readonly eventId: string;
+  readonly sid: string;
+  /** `refused`: the app answered 4xx (retrying will not help); `unreachable`: no 2xx after every try. */
+  readonly reason: 'refused' | 'unreachable';
 }
 
 /**
@@ -49,7 +63,10 @@ export function backchannelLogoutSink(deps: BackchannelLogoutDeps): EventSink {
         await Promise.all(
           apps.map(async (app) => {
             const token = await logoutToken(deps.issuer, app, event, key, ring.current.kid);
-            if (!(await postWithRetries(send, app.backchannelLogoutUri!, token, attempts, backoffMs, deps.timeoutMs ?? 5000))) failed.push(app.clientId);
+            const outcome = await postWithRetries(send, app.backchannelLogoutUri!, token, attempts, backoffMs, deps.timeoutMs ?? 5000);
+            if (outcome === 'delivered') return;
+            if (deps.onUndeliverable) await deps.onUndeliverable({ clientId: app.clientId, eventId: event.id, sid: event.data.sid as string, reason: outcome });
+            else failed.push(app.clientId);
           }),
         );
       }
@@ -70,7 +87,7 @@ async function logoutToken(issuer: string, app: AppClient, event: DirectoryEvent
     .sign(key);
 }
 
-async function postWithRetries(send: typeof fetch, uri: string, token: string, attempts: number, backoffMs: number, timeoutMs: number): Promise<boolean> {
+async function postWithRetries(send: typeof fetch, uri: string, token: string, attempts: number, backoffMs: number, timeoutMs: number): Promise<'delivered' | UndeliveredLogout['reason']> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
     try {
@@ -82,11 +99,11 @@ async function postWithRetries(send: typeof fetch, uri: string, token: string, a
         signal: AbortSignal.timeout(timeoutMs),
       });
       await response.body?.cancel();
-      if (response.status === 200 || response.status === 204) return true;
-      if (response.status >= 400 && response.status < 500 && response.status !== 429) return false; // the app refuses it: retrying will not help
+      if (response.status === 200 || response.status === 204) return 'delivered';
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) return 'refused'; // retrying will not help
     } catch {
       // unreachable or too slow: try again
     }
   }
-  return false;
+  return 'unreachable';
 }

@@ -164,7 +164,7 @@ export function samlRoutes(surface: SamlSurface): Route[] {
     if (!session || session.kind !== 'app' || Date.parse(session.expiresAt) <= surface.clock.now().getTime()) return redirect('/signin', value ? signOut : undefined);
     const [user, tenant] = await Promise.all([surface.users.get(session.tenantId, session.userId), surface.tenantCache.get(session.tenantId)]);
     if (!user || !user.active || !tenant) {
-      await surface.sessions.revoke(session.sessionHash);
+      await surface.sessions.revoke(session.sessionHash, 'revoked');
       return redirect('/signin', signOut);
     }
     const groups = await surface.groups.groupsOfUser(session.tenantId, session.userId);

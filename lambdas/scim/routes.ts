@@ -1,4 +1,5 @@
 import { TooManyRequestsError } from '../core/errors';
+import { actingAs } from '../core/events/change-context';
 import type { Group } from '../core/identity/group';
 import type { User } from '../core/identity/user';
 import { RequestError } from '../http/errors';
@@ -46,7 +47,8 @@ export function scimRoutes(surface: ScimSurface): Route[] {
   const on = (method: HttpMethod, path: string, handler: ScimRouteHandler): Route =>
     route(method, `${BASE}${path}`, async (request) => {
       const ctx = await authorise(surface, request);
-      return toHttp(await handler(request, ctx));
+      // The token acts: the directory events the writes of this request carry name it.
+      return toHttp(await actingAs({ actor: ctx.actor, ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}) }, () => handler(request, ctx)));
     });
   const ok = async (body: unknown): Promise<ScimResponse> => ({ status: 200, body });
   const resource = <T extends { readonly id: string }>(path: string, endpoints: ResourceEndpoints<T>): Route[] => [

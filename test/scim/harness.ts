@@ -39,8 +39,8 @@ export interface ScimWorld {
   rebuild(overrides?: Partial<ScimHandlerDeps>): ScimHandler;
 }
 
-export async function createWorld(overrides: Partial<ScimHandlerDeps> = {}): Promise<ScimWorld> {
-  const table = await createTestTable();
+export async function createWorld(overrides: Partial<ScimHandlerDeps> = {}, tableOptions: { stream?: boolean } = {}): Promise<ScimWorld> {
+  const table = await createTestTable(tableOptions);
   const counting = countingClient(table.db);
   const clock = new MovableClock(new Date());
   const adapters = createDynamoAdapters({ db: counting.db, tableName: table.tableName });

@@ -26,9 +26,12 @@ export interface TestTable {
 /**
  * A fresh table on the run's DynamoDB Local, so test files never see each other's items. With
  * `TWIN_FIDELITY=aws` (`npm run test:faithful`) `db` answers eventually consistent reads and GSI
- * queries with data up to `TWIN_REPLICATION_LAG_MS` old, as DynamoDB may.
+ * queries with data up to `TWIN_REPLICATION_LAG_MS` old, as DynamoDB may. `stream: true` gives the table its
+ * stream, for tests that read directory events (off by default: DynamoDB Local's large transactions take
+ * about twice as long on a table with a stream, and most tests read no events; the outbox items are written
+ * either way).
  */
-export async function createTestTable(options: { fidelity?: Fidelity; replicationLagMs?: number } = {}): Promise<TestTable> {
+export async function createTestTable(options: { fidelity?: Fidelity; replicationLagMs?: number; stream?: boolean } = {}): Promise<TestTable> {
   const endpoint = inject('dynamoEndpoint');
   const rawDb = createDocumentClient({ endpoint });
   const fidelity = options.fidelity ?? fidelityFrom();
@@ -37,7 +40,7 @@ export async function createTestTable(options: { fidelity?: Fidelity; replicatio
   const jitterMs = lagMs / 4;
   const db = fidelity === 'aws' ? withReplicationLag(rawDb, { lagMs, jitterMs }).db : rawDb;
   const tableName = `test-${randomUUID()}`;
-  await ensureTable(rawDb, tableName);
+  await ensureTable(rawDb, tableName, { stream: options.stream ?? false });
   return {
     db,
     rawDb,

@@ -4,7 +4,9 @@ import type { TenantId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import { items } from './items';
 import { GSI1, keys, prefixes } from './keys';
-import { queryPage, type DynamoContext } from './operations';
+import { put, queryPage, transactWrite, type DynamoContext } from './operations';
+import { outboxPuts } from './outbox';
+import type { DirectoryEvent } from '../../core/events/directory-event';
 
 /**
  * One item per event in the tenant's event partition, newest first by sort key; the same item is
@@ -14,8 +16,12 @@ import { queryPage, type DynamoContext } from './operations';
 export class DynamoActivityLog implements ActivityLog {
   constructor(private readonly ctx: DynamoContext) {}
 
-  async record(event: ActivityEvent): Promise<void> {
-    await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: items.activity.encode(event) }));
+  async record(event: ActivityEvent, directoryEvents: readonly DirectoryEvent[] = []): Promise<void> {
+    if (directoryEvents.length === 0) {
+      await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: items.activity.encode(event) }));
+      return;
+    }
+    await transactWrite(this.ctx, [put(this.ctx, items.activity.encode(event)), ...outboxPuts(this.ctx, directoryEvents)]);
   }
 
   async list(tenantId: TenantId, page: PageRequest & { category?: ActivityCategory }): Promise<Page<ActivityEvent>> {

@@ -24,6 +24,8 @@ import {
   findThroughIndex,
 } from './operations';
 import { assertNextVersion } from './versions';
+import { currentChange } from '../../core/events/change-context';
+import { eventsOf, outboxPuts } from './outbox';
 
 export class DynamoGroupRepository implements GroupRepository {
   private readonly replaceJobs: DynamoMemberReplaceJobs;
@@ -42,6 +44,7 @@ export class DynamoGroupRepository implements GroupRepository {
       put(this.ctx, items.group.encode(stored), mustNotExist),
       countersUpdate(this.ctx, group.tenantId, 'groups', 1),
       ...lookupEntries(group).map((key) => put(this.ctx, items.groupIndex.encode(key, group.id))),
+      ...outboxPuts(this.ctx, [eventsOf(this.ctx).groupCreated(stored, currentChange())]),
     ];
     try {
       await transactWrite(this.ctx, writes);
@@ -92,6 +95,7 @@ export class DynamoGroupRepository implements GroupRepository {
       update(this.ctx, keys.group(group.tenantId, group.id), updateExpression, values, { ...condition, expression: `attribute_exists(pk) AND ${condition.expression}` }),
       ...added.map((key) => put(this.ctx, items.groupIndex.encode(key, group.id))),
       ...removed.map((key) => del(this.ctx, key)),
+      ...outboxPuts(this.ctx, eventsOf(this.ctx).groupReplaced(current, group, currentChange())),
     ];
     try {
       await transactWrite(this.ctx, writes);
@@ -114,6 +118,7 @@ export class DynamoGroupRepository implements GroupRepository {
         ...lookupEntries(current).map((key) => del(this.ctx, key)),
         // The group vanishes now; its memberships may outlive this request, so the purge is recorded in the same step.
         put(this.ctx, items.purge.encode('group', tenantId, groupId, this.ctx.clock.now().toISOString())),
+        ...outboxPuts(this.ctx, [eventsOf(this.ctx).groupDeleted(current, currentChange())]),
       ];
       try {
         await transactWrite(this.ctx, writes);

@@ -1,5 +1,7 @@
-import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError } from '../../core/errors';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { currentChange } from '../../core/events/change-context';
+import { eventsOf, outboxPuts } from './outbox';
+import { NotFoundError, TooManyRequestsError } from '../../core/errors';
 import type { GroupId, TenantId, UserId } from '../../core/ids';
 import type { Page, PageRequest } from '../../core/paging';
 import { items } from './items';
@@ -25,10 +27,10 @@ import {
   type TransactItem,
 } from './operations';
 
-/** Memberships written per transaction: two items each (membership and its user-side entry), plus the group's count update. */
-const MEMBERSHIPS_PER_TRANSACTION = Math.floor((MAX_TRANSACT_ITEMS - 1) / 2);
+/** Memberships written per transaction: two items each (membership and its user-side entry), plus the group's count update, a replace job's check and the event. */
+const MEMBERSHIPS_PER_TRANSACTION = Math.floor((MAX_TRANSACT_ITEMS - 3) / 2);
 /** A chunk whose members moved under us (a concurrent add/remove) is re-read and retried. */
-const MAX_CHUNK_ATTEMPTS = 8;
+const MAX_CHUNK_ATTEMPTS = 12;
 /** Memberships a group delete removes before answering; the rest is left to purgePendingGroupMemberships. */
 // 990 keeps a DELETE's reads (group item, index items, then membership keys) within the 1,000-items-per-request
 // bound; the user-side entries deleted with them are derived from the keys read, not read themselves.
@@ -231,7 +233,9 @@ export class DynamoMemberships {
     const now = this.ctx.clock.now().toISOString();
     for (let attempt = 0; ; attempt++) {
       const found = await batchGet(this.ctx, [groupKey, ...userIds.map((userId) => keys.membership(tenantId, groupId, userId))], true);
-      if (!found.some((item) => item.sk === groupKey.sk && item.pk === groupKey.pk)) throw groupMissing(groupId);
+      const groupItem = found.find((item) => item.sk === groupKey.sk && item.pk === groupKey.pk);
+      if (!groupItem) throw groupMissing(groupId);
+      const version = Number(groupItem.version);
       const memberships = found.filter((item) => item.entity === 'Membership').map(items.membership.decode);
       const members = new Set(memberships.filter((m) => !guard || olderThanJob(m.addedAt, guard)).map((m) => m.userId));
       const changing = userIds.filter((userId) => (change === 'add' ? !members.has(userId) : members.has(userId)));
@@ -244,15 +248,22 @@ export class DynamoMemberships {
           : [del(this.ctx, keys.membership(tenantId, groupId, userId), removal), del(this.ctx, keys.userGroupEntry(tenantId, userId, groupId))],
       );
       const groupIndex = writes.length;
-      writes.push(this.groupCountUpdate(tenantId, groupId, change === 'add' ? changing.length : -changing.length));
+      writes.push(this.groupCountUpdate(tenantId, groupId, change === 'add' ? changing.length : -changing.length, version));
       const markerIndex = writes.length;
       if (guard) writes.push({ ConditionCheck: { TableName: this.ctx.tableName, Key: guard.markerKey, ConditionExpression: 'jobId = :jobId', ExpressionAttributeValues: { ':jobId': guard.jobId } } });
+      const changed = change === 'add' ? 'added' : 'removed';
+      writes.push(...outboxPuts(this.ctx, [eventsOf(this.ctx).membersChanged(changed, tenantId, groupId, version + 1, changing, currentChange())]));
       try {
         await transactWrite(this.ctx, writes);
         return changing.length;
       } catch (error) {
         if (!(error instanceof ConditionsFailed)) throw error;
-        if (error.failedIndexes.includes(groupIndex)) throw groupMissing(groupId, error);
+        // The group's version moved (another membership write) or the group is gone: the re-read tells which.
+        if (error.failedIndexes.includes(groupIndex)) {
+          if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw groupBusy(groupId);
+          await versionBackoff(attempt);
+          continue;
+        }
         if (guard && error.failedIndexes.includes(markerIndex)) throw new ReplaceJobSuperseded(`the replace job ${guard.jobId} on group ${groupId} was superseded`, { cause: error });
         // Another request changed some of these memberships since our read: read again.
         if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw error;
@@ -260,34 +271,54 @@ export class DynamoMemberships {
     }
   }
 
-  /** Membership changes also bump the group's version and updatedAt: the SCIM representation (members) changed. */
-  private groupCountUpdate(tenantId: TenantId, groupId: GroupId, delta: number): TransactItem {
+  /**
+   * Membership changes also bump the group's version and updatedAt: the SCIM representation (members) changed.
+   * Conditioned on the version read, so the event written with it names the group's exact version after it.
+   */
+  private groupCountUpdate(tenantId: TenantId, groupId: GroupId, delta: number, expectedVersion: number): TransactItem {
     return update(
       this.ctx,
       keys.group(tenantId, groupId),
-      'ADD memberCount :delta, #version :one SET updatedAt = :now',
-      { ':delta': delta, ':one': 1, ':now': this.ctx.clock.now().toISOString() },
-      mustExist,
+      'ADD memberCount :delta SET #version = :next, updatedAt = :now',
+      { ':delta': delta, ':next': expectedVersion + 1, ':now': this.ctx.clock.now().toISOString() },
+      { expression: 'attribute_exists(pk) AND #version = :expectedVersion', values: { ':expectedVersion': expectedVersion } },
       { '#version': 'version' },
     );
   }
 
+  /** One membership of a deleted user, with its own `group.members.removed` event (the group's version moves). */
   private async removeOneMembership(tenantId: TenantId, groupId: GroupId, userId: UserId): Promise<boolean> {
     const membershipKey = keys.membership(tenantId, groupId, userId);
     const entryKey = keys.userGroupEntry(tenantId, userId, groupId);
-    try {
-      await transactWrite(this.ctx, [del(this.ctx, membershipKey, mustExist), del(this.ctx, entryKey), this.groupCountUpdate(tenantId, groupId, -1)]);
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionsFailed)) throw error;
-      if (error.failedIndexes.includes(0)) {
-        // Removed meanwhile (a concurrent removeMembers or group purge): only a stray entry may be left.
-        await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: entryKey }));
-        return false;
+    for (let attempt = 0; ; attempt++) {
+      const group = await this.ctx.db.send(
+        new GetCommand({ TableName: this.ctx.tableName, Key: keys.group(tenantId, groupId), ConsistentRead: true, ProjectionExpression: '#version', ExpressionAttributeNames: { '#version': 'version' } }),
+      );
+      if (!group.Item) {
+        // The group is gone (its own purge is running, its deletion was the event): only the membership and its entry are left to remove.
+        await batchDelete(this.ctx, [membershipKey, entryKey]);
+        return true;
       }
-      // The group is gone (its own purge is running): only the membership and its entry are left to remove.
-      await batchDelete(this.ctx, [membershipKey, entryKey]);
-      return true;
+      const version = Number(group.Item.version);
+      try {
+        await transactWrite(this.ctx, [
+          del(this.ctx, membershipKey, mustExist),
+          del(this.ctx, entryKey),
+          this.groupCountUpdate(tenantId, groupId, -1, version),
+          ...outboxPuts(this.ctx, [eventsOf(this.ctx).membersChanged('removed', tenantId, groupId, version + 1, [userId], currentChange())]),
+        ]);
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionsFailed)) throw error;
+        if (error.failedIndexes.includes(0)) {
+          // Removed meanwhile (a concurrent removeMembers or group purge): only a stray entry may be left.
+          await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: entryKey }));
+          return false;
+        }
+        // The group's version moved meanwhile: read it again.
+        if (attempt + 1 >= MAX_CHUNK_ATTEMPTS) throw groupBusy(groupId);
+        await versionBackoff(attempt);
+      }
     }
   }
 
@@ -299,4 +330,7 @@ export class DynamoMemberships {
 /** Memberships without addedAt predate background replaces: they are older than any job. Same-millisecond writes are spared. */
 export const olderThanJob = (addedAt: string | undefined, guard: Pick<ReplaceGuard, 'startedAt'>): boolean => addedAt === undefined || addedAt < guard.startedAt;
 
+/** Concurrent membership writers of one group take turns (each names the version it wrote): spread them out. */
+const versionBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+const groupBusy = (groupId: GroupId) => new TooManyRequestsError(`too many concurrent membership changes to group ${groupId}; retry in a moment`, 1);
 const groupMissing = (groupId: GroupId, cause?: Error) => new NotFoundError(`group ${groupId} does not exist`, cause ? { cause } : undefined);

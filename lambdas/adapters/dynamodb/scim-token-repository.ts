@@ -1,15 +1,19 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { currentChange } from '../../core/events/change-context';
 import type { TenantId } from '../../core/ids';
 import type { ScimTokenRecord, ScimTokenRepository } from '../../core/tenancy/ports';
 import { items } from './items';
 import { keys, prefixes } from './keys';
-import { isConditionalCheckFailed, queryAll, type DynamoContext } from './operations';
+import { ConditionsFailed, del, isConditionalCheckFailed, mustExist, put, queryAll, transactWrite, type DynamoContext } from './operations';
+import { eventsOf, outboxPuts } from './outbox';
 
 export class DynamoScimTokenRepository implements ScimTokenRepository {
   constructor(private readonly ctx: DynamoContext) {}
 
+  /** A token's metadata is written once, at creation: with its `scim_token.created` event. */
   async put(record: ScimTokenRecord): Promise<void> {
-    await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: items.scimToken.encode(record) }));
+    const event = eventsOf(this.ctx).scimToken('created', record.tenantId, record.tokenId, record.hint, currentChange());
+    await transactWrite(this.ctx, [put(this.ctx, items.scimToken.encode(record)), ...outboxPuts(this.ctx, [event])]);
   }
 
   async list(tenantId: TenantId): Promise<ScimTokenRecord[]> {
@@ -21,8 +25,16 @@ export class DynamoScimTokenRepository implements ScimTokenRepository {
     return found.map(items.scimToken.decode).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /** Revokes: the `scim_token.revoked` event is written only by the delete that found the token. */
   async delete(tenantId: TenantId, tokenId: string): Promise<void> {
-    await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.scimToken(tenantId, tokenId) }));
+    const found = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.scimToken(tenantId, tokenId), ConsistentRead: true }));
+    if (!found.Item) return;
+    const event = eventsOf(this.ctx).scimToken('revoked', tenantId, tokenId, items.scimToken.decode(found.Item).hint, currentChange());
+    try {
+      await transactWrite(this.ctx, [del(this.ctx, keys.scimToken(tenantId, tokenId), mustExist), ...outboxPuts(this.ctx, [event])]);
+    } catch (error) {
+      if (!(error instanceof ConditionsFailed)) throw error; // revoked meanwhile, by the request that wrote the event
+    }
   }
 
   async touch(tenantId: TenantId, tokenId: string, at: Date, coarserThanSec: number): Promise<void> {

@@ -1,10 +1,13 @@
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../../core/clock';
+import type { SessionEndReason } from '../../core/events/build';
+import { currentChange } from '../../core/events/change-context';
 import type { TenantId, UserId } from '../../core/ids';
 import type { Session, SessionStore } from '../../core/sessions/ports';
 import { items } from './items';
 import { keys } from './keys';
-import { batchDelete, batchGet, isConditionalCheckFailed, put, queryAll, transactWrite, type DynamoContext } from './operations';
+import { ConditionsFailed, MAX_TRANSACT_ITEMS, batchDelete, batchGet, chunk, del, isConditionalCheckFailed, mustExist, put, queryAll, transactWrite, type DynamoContext, type TransactItem } from './operations';
+import { eventsOf, outboxPuts } from './outbox';
 
 /**
  * Sessions keyed by the SHA-256 of the cookie. Each session has an entry under its user (a base-table
@@ -47,17 +50,38 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async revoke(sessionHash: string): Promise<void> {
-    const result = await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.session(sessionHash), ReturnValues: 'ALL_OLD' }));
-    if (!result.Attributes) return;
-    const { tenantId, userId } = items.session.decode(result.Attributes);
-    await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.userSessionEntry(tenantId, userId, sessionHash) }));
+  /** Ends one session; an app session's end is a `session.ended` event in the same transaction. */
+  async revoke(sessionHash: string, reason: SessionEndReason = 'logout'): Promise<void> {
+    const result = await this.ctx.db.send(new GetCommand({ TableName: this.ctx.tableName, Key: keys.session(sessionHash), ConsistentRead: true }));
+    if (!result.Item) return;
+    const session = items.session.decode(result.Item);
+    try {
+      await transactWrite(this.ctx, this.endWrites(session, reason, mustExist));
+    } catch (error) {
+      // Ended meanwhile by another request, which wrote its event.
+      if (!(error instanceof ConditionsFailed)) throw error;
+    }
   }
 
-  async revokeAllOfUser(tenantId: TenantId, userId: UserId): Promise<number> {
+  async revokeAllOfUser(tenantId: TenantId, userId: UserId, reason: SessionEndReason = 'revoked'): Promise<number> {
     const { entries, sessions } = await this.ofUser(tenantId, userId);
-    await batchDelete(this.ctx, [...sessions.map((session) => keys.session(session.sessionHash)), ...entries]);
+    // Three items per session (session, its entry, its event); an entry without its session is just deleted.
+    for (const part of chunk(sessions, Math.floor(MAX_TRANSACT_ITEMS / 3))) {
+      await transactWrite(this.ctx, part.flatMap((session) => this.endWrites(session, reason)));
+    }
+    const ended = new Set(sessions.map((session) => keys.userSessionEntry(tenantId, userId, session.sessionHash).sk));
+    await batchDelete(this.ctx, entries.filter((entry) => !ended.has(entry.sk)));
     return sessions.filter((session) => this.isLive(session)).length;
+  }
+
+  /** Deleting a session and its entry; a live app session's end is an event (an expired one needs no logout). */
+  private endWrites(session: Session, reason: SessionEndReason, condition?: typeof mustExist): TransactItem[] {
+    const event = this.isLive(session) ? eventsOf(this.ctx).sessionEnded(session, reason, currentChange()) : undefined;
+    return [
+      del(this.ctx, keys.session(session.sessionHash), condition),
+      del(this.ctx, keys.userSessionEntry(session.tenantId, session.userId, session.sessionHash)),
+      ...outboxPuts(this.ctx, [event]),
+    ];
   }
 
   async listOfUser(tenantId: TenantId, userId: UserId): Promise<Session[]> {

@@ -1,5 +1,6 @@
 import type { SignInRecord, SignInWriter } from '../../core/sessions/ports';
 import { items } from './items';
+import { outboxPuts } from './outbox';
 import { ConditionsFailed, put, transactWrite, type DynamoContext, type TransactItem } from './operations';
 
 /**
@@ -21,6 +22,7 @@ export class DynamoSignInWriter implements SignInWriter {
       ...(record.session ? [put(this.ctx, items.session.encode(record.session)), put(this.ctx, items.userSession.encode(record.session))] : []),
       ...(record.grant ? [put(this.ctx, items.ephemeral.encode(record.grant.key, record.grant.value, record.grant.expiresAt))] : []),
       ...record.events.map((event) => put(this.ctx, items.activity.encode(event))),
+      ...outboxPuts(this.ctx, record.directoryEvents ?? []),
     ];
     try {
       await transactWrite(this.ctx, writes);

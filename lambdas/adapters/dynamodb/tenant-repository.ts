@@ -5,6 +5,8 @@ import type { Page, PageRequest } from '../../core/paging';
 import type { TenantRepository } from '../../core/tenancy/ports';
 import { normaliseDomain, type Tenant } from '../../core/tenancy/tenant';
 import { items } from './items';
+import { eventsOf, outboxPuts } from './outbox';
+import { currentChange } from '../../core/events/change-context';
 import { GSI1, keys, prefixes } from './keys';
 import { ConditionsFailed, del, mustNotExist, put, queryPage, transactWrite, versionIs, type DynamoContext, type TransactItem } from './operations';
 import { assertNextVersion } from './versions';
@@ -52,6 +54,7 @@ export class DynamoTenantRepository implements TenantRepository {
       put(this.ctx, items.tenant.encode(tenant), versionIs(expectedVersion)),
       ...claimed.map((domain) => put(this.ctx, items.domainGuard.encode(domain, tenant.id), mustNotExist)),
       ...released.map((domain) => del(this.ctx, keys.domainGuard(domain))),
+      ...outboxPuts(this.ctx, eventsOf(this.ctx).tenantReplaced(current, tenant, currentChange())),
     ];
     try {
       await transactWrite(this.ctx, writes);

@@ -22,6 +22,8 @@ import {
   findThroughIndex,
 } from './operations';
 import { assertNextVersion } from './versions';
+import { currentChange } from '../../core/events/change-context';
+import { eventsOf, outboxPuts } from './outbox';
 
 /** Caps the lookup entries of one user so that every write fits one transaction. */
 export const MAX_EMAILS_PER_USER = 10;
@@ -38,6 +40,7 @@ export class DynamoUserRepository implements UserRepository {
       put(this.ctx, items.userNameGuard.encode(user), mustNotExist),
       countersUpdate(this.ctx, user.tenantId, 'users', 1),
       ...lookupEntries(user).map((key) => put(this.ctx, items.userIndex.encode(key, user.id))),
+      ...outboxPuts(this.ctx, [eventsOf(this.ctx).userCreated(user, currentChange())]),
     ];
     try {
       await transactWrite(this.ctx, writes);
@@ -96,6 +99,7 @@ export class DynamoUserRepository implements UserRepository {
     }
     const { added, removed } = diffKeys(lookupEntries(current), lookupEntries(user));
     writes.push(...added.map((key) => put(this.ctx, items.userIndex.encode(key, user.id))), ...removed.map((key) => del(this.ctx, key)));
+    writes.push(...outboxPuts(this.ctx, eventsOf(this.ctx).userReplaced(current, user, currentChange())));
     try {
       await transactWrite(this.ctx, writes);
     } catch (error) {
@@ -122,6 +126,7 @@ export class DynamoUserRepository implements UserRepository {
         ...lookupEntries(current).map((key) => del(this.ctx, key)),
         // Recorded in the same transaction: if this request dies before the memberships are gone, a later purge finishes them.
         put(this.ctx, items.purge.encode('user', tenantId, userId, this.ctx.clock.now().toISOString())),
+        ...outboxPuts(this.ctx, [eventsOf(this.ctx).userDeleted(current, currentChange())]),
       ];
       try {
         await transactWrite(this.ctx, writes);

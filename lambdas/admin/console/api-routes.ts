@@ -130,7 +130,7 @@ export function consoleApiRoutes(deps: ConsoleDeps, session: AdminSessionDeps): 
 }
 
 async function revokeAll(deps: ConsoleDeps, sessions: Array<{ sessionHash: string }>): Promise<void> {
-  await Promise.all(sessions.map((s) => deps.sessions.revoke(s.sessionHash)));
+  await Promise.all(sessions.map((s) => deps.sessions.revoke(s.sessionHash, 'revoked')));
 }
 
 /** An admin change in the activity log, told as "<admin> <what they did>". */

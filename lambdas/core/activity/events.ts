@@ -1,3 +1,4 @@
+import type { DirectoryEvent } from '../events/directory-event';
 import type { TenantId } from '../ids';
 import type { Page, PageRequest } from '../paging';
 
@@ -20,7 +21,8 @@ export interface ActivityEvent {
 }
 
 export interface ActivityLog {
-  record(event: ActivityEvent): Promise<void>;
+  /** Writes the entry, with the directory events of the same fact (if any) in the same write. */
+  record(event: ActivityEvent, directoryEvents?: readonly DirectoryEvent[]): Promise<void>;
   /** Newest first. */
   list(tenantId: TenantId, page: PageRequest & { category?: ActivityCategory }): Promise<Page<ActivityEvent>>;
 }

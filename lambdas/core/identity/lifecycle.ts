@@ -52,7 +52,7 @@ export class UserLifecycle {
     await this.deps.users.replace(next, current.version);
     const step = lifecycleStepOf(current, next);
     if (step === 'deactivated') {
-      const revoked = await this.deps.sessions.revokeAllOfUser(next.tenantId, next.id);
+      const revoked = await this.deps.sessions.revokeAllOfUser(next.tenantId, next.id, 'deactivated');
       await this.deps.activity.record(next.tenantId, by, 'user.deactivated', `user:${next.id}`, `User ${next.userName} deactivated; ${revoked} session(s) revoked`);
     } else if (step === 'reactivated') {
       await this.deps.activity.record(next.tenantId, by, 'user.reactivated', `user:${next.id}`, `User ${next.userName} reactivated`);
@@ -63,7 +63,7 @@ export class UserLifecycle {
 
   async delete(user: User, by: ChangedBy): Promise<void> {
     await this.deps.users.delete(user.tenantId, user.id);
-    await this.deps.sessions.revokeAllOfUser(user.tenantId, user.id);
+    await this.deps.sessions.revokeAllOfUser(user.tenantId, user.id, 'deleted');
     await this.deps.activity.record(user.tenantId, by, 'user.deleted', `user:${user.id}`, `User ${user.userName} deleted`);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { actingAs } from '../events/change-context';
 import type { ActivityLog } from '../activity/events';
 import type { Clock } from '../clock';
 import { ConflictError, NotFoundError } from '../errors';
@@ -117,7 +118,7 @@ export async function createScimToken(deps: ScimTokenDeps, tenantId: TenantId, a
   const next: ScimTokenSecret = { tokens: [...secret.tokens, { tokenId, sha256: sha256Hex(token) }] };
   await deps.secrets.put(name, JSON.stringify(next));
   try {
-    await deps.scimTokens.put({ tenantId, tokenId, hint, createdAt });
+    await actingAs({ actor }, () => deps.scimTokens.put({ tenantId, tokenId, hint, createdAt }));
   } catch (error) {
     // Without its metadata the token could not be listed or revoked from the console: take it back.
     await deps.secrets.put(name, JSON.stringify(secret));
@@ -140,6 +141,6 @@ export async function revokeScimToken(deps: ScimTokenDeps, tenantId: TenantId, t
   const meta = records.find((r) => r.tokenId === tokenId);
   if (!inSecret && !meta) throw new NotFoundError(`SCIM token ${tokenId} does not exist for tenant ${tenantId}`);
   if (inSecret) await deps.secrets.put(name, JSON.stringify({ tokens: secret.tokens.filter((t) => t.tokenId !== tokenId) }));
-  if (meta) await deps.scimTokens.delete(tenantId, tokenId);
+  if (meta) await actingAs({ actor }, () => deps.scimTokens.delete(tenantId, tokenId));
   await record(deps, tenantId, 'scim.token.revoked', actor, `SCIM token ${meta?.hint ?? tokenId} revoked`, `scim-token:${tokenId}`);
 }

@@ -1,4 +1,6 @@
 import type { ActivityEvent } from '../activity/events';
+import type { DirectoryEvent } from '../events/directory-event';
+import type { SessionEndReason } from '../events/build';
 import type { TenantId, UserId } from '../ids';
 
 export interface Session {
@@ -22,8 +24,10 @@ export interface SessionStore {
   get(sessionHash: string): Promise<Session | undefined>;
   /** Extends an idle timeout without exceeding the absolute one. */
   touch(sessionHash: string, lastSeenAt: Date, expiresAt: Date): Promise<void>;
-  revoke(sessionHash: string): Promise<void>;
-  revokeAllOfUser(tenantId: TenantId, userId: UserId): Promise<number>;
+  /** Ends the session; an app session's early end is a `session.ended` event (reason defaults to `logout`). */
+  revoke(sessionHash: string, reason?: SessionEndReason): Promise<void>;
+  /** Ends every session of the user (reason defaults to `revoked`); returns how many were live. */
+  revokeAllOfUser(tenantId: TenantId, userId: UserId, reason?: SessionEndReason): Promise<number>;
   listOfUser(tenantId: TenantId, userId: UserId): Promise<Session[]>;
 }
 
@@ -64,6 +68,8 @@ export interface SignInRecord {
   /** E.g. the `admin-link:<hash>` grant an admin's SSO login hands to the console. */
   readonly grant?: EphemeralEntry;
   readonly events: readonly ActivityEvent[];
+  /** The directory events of the sign-in (`signin.succeeded`), written in the same transaction. */
+  readonly directoryEvents?: readonly DirectoryEvent[];
 }
 
 export interface SignInWriter {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { actingAs } from '../events/change-context';
 import type { ActivityLog } from '../activity/events';
 import type { Clock } from '../clock';
 import { InvalidInputError, PreconditionFailedError } from '../errors';
@@ -121,14 +122,14 @@ export class SamlConfiguration {
   /** Update: activates the draft whose test passed (exactly that configuration); the active one becomes `previous`. */
   async activate(tenantId: TenantId, actor = 'operator'): Promise<IdpConfig> {
     let activated: IdpConfig | undefined;
-    await this.update(tenantId, (sso, tenant) => {
+    await actingAs({ actor }, () => this.update(tenantId, (sso, tenant) => {
       assertPlanAllows(tenant, 'activate-saml');
       const refusal = activationRefusal(tenant);
       if (refusal) throw new PreconditionFailedError(refusal);
       const { test: _test, ...config } = sso.draft!;
       activated = config;
       return { ...sso, active: config, previous: sso.active ?? sso.previous, draft: undefined };
-    });
+    }));
     await this.record(tenantId, 'sso.activated', actor, `SAML configuration activated: ${activated!.entityId}`);
     return activated!;
   }
@@ -136,11 +137,11 @@ export class SamlConfiguration {
   /** Puts the previous configuration back (one step); the configuration it replaces is dropped. */
   async rollback(tenantId: TenantId, actor = 'operator'): Promise<IdpConfig> {
     let restored: IdpConfig | undefined;
-    await this.update(tenantId, (sso) => {
+    await actingAs({ actor }, () => this.update(tenantId, (sso) => {
       if (!sso.previous) throw new PreconditionFailedError('there is no previous SAML configuration to roll back to');
       restored = sso.previous;
       return { ...sso, active: sso.previous, previous: undefined };
-    });
+    }));
     await this.record(tenantId, 'sso.rolled-back', actor, `SAML configuration rolled back to ${restored!.entityId} (imported ${restored!.importedAt})`);
     return restored!;
   }

@@ -1,3 +1,4 @@
+import { actingAs } from '../../core/events/change-context';
 import type { TenantId } from '../../core/ids';
 import type { Tenant } from '../../core/tenancy/tenant';
 import { spUrls } from '../../core/tenancy/urls';
@@ -32,7 +33,8 @@ export async function consumeResponse(deps: SignInDeps, post: AcsPost, log: Logg
   const tenantRead = deps.cachedTenants.get(post.tenantId);
   tenantRead.catch(() => undefined);
   try {
-    const outcome = await dispatch(deps, post, tenantRead);
+    // The IdP acts: a just-in-time user's `user.created` names it.
+    const outcome = await actingAs({ actor: 'idp', correlationId: post.correlationId }, () => dispatch(deps, post, tenantRead));
     recordAcsOutcome(log, post.tenantId, outcome, post.correlationId);
     return outcome;
   } catch (error) {

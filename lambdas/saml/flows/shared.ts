@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { DirectoryEvents } from '../../core/events/build';
 import { sha256Hex } from '../../core/digest';
 import type { ActivityEvent, ActivityLog } from '../../core/activity/events';
 import type { Clock } from '../../core/clock';
@@ -158,11 +159,15 @@ export async function recordFailure(
 ): Promise<void> {
   if (error.code === 'unknown-tenant') return;
   try {
-    if (!(await tenantRead)) return;
+    const tenant = await tenantRead;
+    if (!tenant) return;
     const windowMs = FAILURE_WINDOW_SEC * 1000;
     const window = Math.floor(deps.clock.now().getTime() / windowMs);
     if (!(await deps.ephemeral.claimQuota(`activity-quota:login.failed:${tenantId}:${window}`, RECORDED_FAILURES_PER_WINDOW, new Date((window + 1) * windowMs)))) return;
-    await deps.activity.record(activityEvent(deps.clock, tenantId, 'login.failed', 'idp', undefined, `Sign-in refused: ${failureWords(error.code)} (${error.code})`, correlationId));
+    const words = `Sign-in refused: ${failureWords(error.code)} (${error.code})`;
+    // The same quota and words for the activity entry and the event, in one write.
+    const event = new DirectoryEvents(deps.clock).signInRefused(tenant, error.code, words, { actor: 'idp', correlationId });
+    await deps.activity.record(activityEvent(deps.clock, tenantId, 'login.failed', 'idp', undefined, words, correlationId), [event]);
   } catch {
     // The refusal stands whether or not it could be recorded.
   }

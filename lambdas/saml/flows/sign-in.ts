@@ -1,3 +1,4 @@
+import { DirectoryEvents } from '../../core/events/build';
 import { newSecret, sha256Hex } from '../../core/digest';
 import { planRefusal } from '../../core/tenancy/plan';
 import type { Tenant } from '../../core/tenancy/tenant';
@@ -47,10 +48,11 @@ export async function openAppSession(deps: SignInDeps, tenant: Tenant, accepted:
   const { assertion, user } = accepted;
   const now = deps.clock.now();
   const cookieValue = newSecret();
+  const sessionHash = sha256Hex(cookieValue);
   await commitSignIn(deps, {
     claim: assertionClaim(tenant.id, assertion),
     session: {
-      sessionHash: sha256Hex(cookieValue),
+      sessionHash,
       tenantId: tenant.id,
       userId: user.id,
       kind: 'app',
@@ -60,6 +62,7 @@ export async function openAppSession(deps: SignInDeps, tenant: Tenant, accepted:
       attributes: { idp: assertion.issuer, ...(assertion.sessionIndex ? { sessionIndex: assertion.sessionIndex } : {}), initiatedBy },
     },
     events: [activityEvent(deps.clock, tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `${emailOf(assertion) ?? user.userName} signed in with SSO (${initiatedBy === 'sp' ? 'SP-initiated' : 'IdP-initiated'})`, correlationId)],
+    directoryEvents: [new DirectoryEvents(deps.clock).signInSucceeded(tenant.id, user.id, sessionHash, 'app', initiatedBy, { actor: 'idp', correlationId })],
   });
   return { kind: 'session', cookieValue, location: safeRelay(relay) ?? '/dashboard', user, tenant };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DirectoryEvents } from '../../core/events/build';
 import { newAdminGrant, SSO_GRANT_TTL_SEC } from '../../core/sessions/admin-grants';
 import type { Tenant } from '../../core/tenancy/tenant';
 import { spUrls, type SpUrls } from '../../core/tenancy/urls';
@@ -44,6 +45,7 @@ async function handOverToConsole(deps: SignInDeps, tenant: Tenant, { assertion, 
     claim: assertionClaim(tenant.id, assertion),
     grant: entry,
     events: [activityEvent(deps.clock, tenant.id, 'login.succeeded', `user:${user.id}`, `user:${user.id}`, `Admin console sign-in with SSO by ${email}`, correlationId)],
+    directoryEvents: [new DirectoryEvents(deps.clock).signInSucceeded(tenant.id, user.id, entry.key, 'admin', 'sp', { actor: 'idp', correlationId })],
   });
   return { kind: 'admin-link', code, tenant, user };
 }

@@ -70,8 +70,8 @@ export interface SamlWorld {
   drop(): Promise<void>;
 }
 
-export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed'; keyring?: SpKeyring; tenantCacheMs?: number } = {}): Promise<SamlWorld> {
-  const table = await createTestTable();
+export async function createSamlWorld(options: { clock?: Clock; runtimeMode?: 'local' | 'deployed'; keyring?: SpKeyring; tenantCacheMs?: number; stream?: boolean } = {}): Promise<SamlWorld> {
+  const table = await createTestTable({ stream: options.stream });
   const clock = options.clock ?? systemClock;
   const store = createDynamoAdapters({ db: table.db, tableName: table.tableName, clock });
   const secrets = new InMemorySecretStore();
