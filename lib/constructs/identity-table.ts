@@ -21,19 +21,10 @@ export interface IdentityTableProps {
   readonly restoredTableStreamArn?: string;
 }
 
-/**
- * The stream's view type: from the shared table definition when it declares one (so the twin and
- * the stack agree), else both images. Either carries the new image the event forwarder reads.
- */
+/** The stream's view type, from the shared table definition, so the twin and the stack agree. */
 export function streamViewType(): StreamViewType {
-  const definition = tableDefinition as {
-    readonly streamSpecification?: { readonly StreamViewType?: string; readonly streamViewType?: string };
-    readonly StreamSpecification?: { readonly StreamViewType?: string };
-  };
-  const declared =
-    definition.streamSpecification?.StreamViewType ?? definition.streamSpecification?.streamViewType ?? definition.StreamSpecification?.StreamViewType;
-  if (declared === undefined) return StreamViewType.NEW_AND_OLD_IMAGES;
-  if (!(Object.values(StreamViewType) as string[]).includes(declared)) throw new Error(`table-definition: unknown StreamViewType "${declared}"`);
+  const declared: string = tableDefinition.stream.viewType;
+  if (!(Object.values(StreamViewType) as string[]).includes(declared)) throw new Error(`table-definition: unknown stream view type "${declared}"`);
   return declared as StreamViewType;
 }
 
