@@ -307,14 +307,7 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
       adminPublicUrl,
       runtimeMode: 'local' as const,
     };
-    admin = surface('admin', () => composeAdminHandler({ ...runtime, logger: loggerFor('admin') }));
-    api = {
-      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml'), spKeyringCacheMs: TWIN_SP_KEYRING_CACHE_MS, defaultAppClientId: options.defaultAppClientId })),
-      oidc: surface('oidc', oidc.compose),
-      scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
-      'dev-idp': (event) => idp.value.handleEvent(event),
-    };
-
+    // Before the surfaces answer: /health says ready only once every part of the twin runs.
     const webhookUrl = options.eventsWebhookUrl ?? process.env.EVENTS_WEBHOOK_URL;
     eventStream = await startEventStream({
       dynamoEndpoint,
@@ -325,6 +318,14 @@ export async function startTwin(options: TwinOptions): Promise<RunningTwin> {
         if (attempt % 10 === 0) sink(JSON.stringify({ level: 'warn', service: 'events', message: 'event delivery failed; retrying', error: error instanceof Error ? error.message : String(error) }));
       },
     });
+
+    admin = surface('admin', () => composeAdminHandler({ ...runtime, logger: loggerFor('admin') }));
+    api = {
+      saml: surface('saml', () => composeSamlHandler({ ...runtime, logger: loggerFor('saml'), spKeyringCacheMs: TWIN_SP_KEYRING_CACHE_MS, defaultAppClientId: options.defaultAppClientId })),
+      oidc: surface('oidc', oidc.compose),
+      scim: surface('scim', () => createScimHandler({ ...adapters, secrets, secretPrefix: SCIM_TOKEN_SECRET_PREFIX, publicBaseUrl, logger: loggerFor('scim') })),
+      'dev-idp': (event) => idp.value.handleEvent(event),
+    };
 
     if (options.maintenanceEveryMs) {
       maintenance = scheduleMaintenance(composeMaintenance({ db, tableName, runtimeMode: 'local', logger: loggerFor('maintenance') }), options.maintenanceEveryMs);
