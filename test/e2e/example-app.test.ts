@@ -105,6 +105,9 @@ async function signInAtIdp(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** The data of the `session.ended` event the app's /events received for our session `sid`, if any. */
+const sessionEndedAtApp = (sid: string) => app.events.list().find((event) => event.type === 'session.ended' && (event.data as { sid?: string } | undefined)?.sid === sid)?.data;
+
 const cell = (page: Page, claim: string) => page.locator('tr', { has: page.locator('th', { hasText: new RegExp(`^${claim}$`) }) }).locator('td');
 
 it('signs a demo user into the example app through the dev IdP, signs in again without it, logs out, and ends with a SCIM deactivation', async () => {
@@ -150,6 +153,7 @@ it('signs a demo user into the example app through the dev IdP, signs in again w
   expect(secondSignIn.some((url) => url.startsWith(`${appUrl}/callback?`))).toBe(true);
   expect(secondSignIn.filter((url) => url.includes('/_dev-idp'))).toEqual([]);
   expect(await cell(page, 'tenant_id').innerText()).toBe(demo.tenantId);
+  expect(await cell(page, 'sid').innerText()).toBe(firstSid); // the same session of ours authorised it
   await shot(page, 'second-sign-in-without-idp');
 
   // 3. The app's logout (RP-initiated) ends our session too.
@@ -160,11 +164,11 @@ it('signs a demo user into the example app through the dev IdP, signs in again w
   await page.waitForURL(`${appUrl}/`);
   expect(await page.getByRole('button', { name: 'Sign in with SSO' }).count()).toBe(1);
   await shot(page, 'app-after-logout');
-  await expect.poll(() => app.events.list().some((event) => event.type === 'session.ended' && (event.data as { sid?: string; reason?: string }).sid === firstSid && (event.data as { reason?: string }).reason === 'logout'), { timeout: 20_000, interval: 200 }).toBe(true);
+  await expect.poll(() => sessionEndedAtApp(firstSid), { timeout: 20_000, interval: 200 }).toMatchObject({ reason: 'logout' });
   await page.goto(`${twin.apiUrl}/dashboard`);
   expect(new URL(page.url()).pathname).toBe('/signin');
   await shot(page, 'dashboard-asks-to-sign-in');
-  // 4. A new sign-in goes to the IdP again.
+  // A new sign-in goes to the IdP again.
   await signInUpToIdp(page);
   await signInAtIdp(page);
   await page.waitForURL(`${appUrl}/me`, { timeout: 15_000 });
@@ -172,13 +176,13 @@ it('signs a demo user into the example app through the dev IdP, signs in again w
   const sid = await cell(page, 'sid').innerText();
   await shot(page, 'signed-in-again');
 
-  // SCIM deactivates the user: the app gets a back-channel logout for that session, and the events.
+  // 4. SCIM deactivates the user: the app gets a back-channel logout for that session, and the events.
   const patched = await scim(`/Users/${scimUserId}`, { method: 'PATCH', body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] } });
   expect(patched.status).toBe(200);
   await expect.poll(() => app.logouts.map((logout) => logout.sid), { timeout: 20_000, interval: 200 }).toContain(sid);
   expect(app.logouts.find((logout) => logout.sid === sid)?.sessionsEnded).toBe(1);
   await expect.poll(() => app.events.list().filter((event) => event.tenantId === demo.tenantId).map((event) => event.type), { timeout: 20_000, interval: 200 }).toContain('user.deactivated');
-  await expect.poll(() => app.events.list().find((event) => event.type === 'session.ended' && (event.data as { sid?: string }).sid === sid)?.data, { timeout: 20_000, interval: 200 }).toMatchObject({ reason: 'deactivated' });
+  await expect.poll(() => sessionEndedAtApp(sid), { timeout: 20_000, interval: 200 }).toMatchObject({ reason: 'deactivated' });
   await page.reload();
   await page.waitForURL(`${appUrl}/`);
   expect(await page.getByRole('button', { name: 'Sign in with SSO' }).count()).toBe(1);
