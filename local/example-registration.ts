@@ -17,6 +17,9 @@ export interface ExampleRegistration {
 /** Something `npm run example` can't get past, said so that the person running it knows what to do. */
 export class ExampleLaunchError extends Error {}
 
+/** The scopes the example app asks for beside the twin: `groups` too, so its claims page lists them (its own default has no `groups`, which not every provider knows). */
+export const EXAMPLE_APP_SCOPE = 'openid email profile groups';
+
 /** `npm run -s admin -- app create … --json` for an app at `appUrl`, as arguments to npm. */
 export function appCreateArgs(appUrl: string): string[] {
   return ['run', '-s', 'admin', '--', 'app', 'create', '--name', 'Example app',

@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appCreateArgs, ExampleLaunchError, readSavedRegistration, registrationFromCli, saveRegistration, type CommandResult, type ExampleRegistration } from './example-registration';
+import { appCreateArgs, EXAMPLE_APP_SCOPE, ExampleLaunchError, readSavedRegistration, registrationFromCli, saveRegistration, type CommandResult, type ExampleRegistration } from './example-registration';
 import { watchLaunchers } from './launcher-watch';
 
 // Paths from this file, so the launcher works from any directory; tsx resolves from the repository root.
@@ -78,6 +78,7 @@ function startApp(registration: ExampleRegistration): ChildProcess {
       PORT: String(appPort),
       APP_URL: appUrl,
       EVENTS_WEBHOOK_KEY: registration.webhookKey,
+      SCOPE: process.env.SCOPE || EXAMPLE_APP_SCOPE,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -1,7 +1,7 @@
 /**
  * The example app (examples/app) against a real OpenID Provider (oidc-provider, in this process): the
  * sign-in round trip a browser makes, the claims page, both logouts, the refusals of bad logout tokens and
- * the events webhook. The same app against the twin's own provider is tested end to end after issue 9 merges.
+ * the events webhook. The same app against the twin's own provider, in Chromium: test/e2e/example-app.test.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT, type JWK } from 'jose';
