@@ -63,7 +63,10 @@ export function createOidcHandler(deps: OidcHandlerDeps): HttpHandler {
     }
     return built;
   };
-  const mounted = async (request: RouteRequest) => runNodeHandler(request.event, (await providerFor(request)).callback);
+  const mounted = async (request: RouteRequest) => {
+    const { callback, issuer } = await providerFor(request);
+    return runNodeHandler(request.event, callback, issuer);
+  };
 
   const routes: Route[] = [
     route('GET', '/.well-known/openid-configuration', mounted),

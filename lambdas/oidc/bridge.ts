@@ -43,9 +43,10 @@ const rawBody = (event: HttpEvent): Buffer => (event.body ? Buffer.from(event.bo
 /**
  * Runs a node handler on an API Gateway payload 2.0 event and answers with what it wrote: the event
  * becomes an IncomingMessage (method, path and query, headers, cookies, raw body), the captured
- * ServerResponse becomes the result (each Set-Cookie its own cookie, non-text bodies base64).
+ * ServerResponse becomes the result (each Set-Cookie its own cookie, non-text bodies base64). With `origin`
+ * (the issuer), the request's host and scheme are the issuer's, whatever the client sent.
  */
-export async function runNodeHandler(event: HttpEvent, handler: NodeHandler): Promise<HttpResult> {
+export async function runNodeHandler(event: HttpEvent, handler: NodeHandler, origin?: string): Promise<HttpResult> {
   const req = new IncomingMessage(new Socket());
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   req.method = event.requestContext.http.method.toUpperCase();
@@ -53,6 +54,13 @@ export async function runNodeHandler(event: HttpEvent, handler: NodeHandler): Pr
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
   if (event.cookies?.length) headers.cookie = event.cookies.join('; ');
+  // oidc-provider (proxy mode) builds its URLs from Host and X-Forwarded-*: a client's X-Forwarded-Host must not name them.
+  if (origin) {
+    const { host, protocol } = new URL(origin);
+    headers.host = host;
+    headers['x-forwarded-proto'] = protocol.slice(0, -1);
+    delete headers['x-forwarded-host'];
+  }
   const body = rawBody(event);
   if (body.length > 0) headers['content-length'] = String(body.length);
   else delete headers['content-length'];

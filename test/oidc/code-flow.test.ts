@@ -54,6 +54,17 @@ describe('OIDC code flow on the twin', () => {
     }
   });
 
+  it('names only the issuer in discovery and redirects, whatever X-Forwarded-Host a client sends', async () => {
+    const spoofed = { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    const discovery = (await (await fetch(`${api()}/.well-known/openid-configuration`, { headers: spoofed })).json()) as Record<string, unknown>;
+    for (const name of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint']) expect(String(discovery[name])).toMatch(new RegExp(`^${api()}/oidc/`));
+    const { challenge } = pkcePair();
+    const started = await fetch(authorizeUrl(api(), { client_id: app.clientId, redirect_uri: app.redirectUri, state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' }), { headers: spoofed, redirect: 'manual' });
+    await started.body?.cancel();
+    expect(started.status).toBe(303);
+    expect(started.headers.get('location')).not.toContain('evil.example');
+  });
+
   it('signs a user in through the SAML IdP and issues a verifiable ID token with every claim, and an access token for userinfo', async () => {
     const run = await authorize(world, browser, app, { login_hint: DEMO.user.email });
     expect(run.idpVisited).toBe(true);
