@@ -56,7 +56,7 @@ export function createOidcHandler(deps: OidcHandlerDeps): HttpHandler {
         clock,
         logger,
         loginState: state,
-        endAppSession: (cookie) => deps.sessions.revoke(sha256Hex(cookie)),
+        endAppSession: (cookie) => deps.sessions.revoke(sha256Hex(cookie), 'rp-logout'),
         clearSessionCookie: clearCookie(state.cookieName, secureCookies),
       });
       built = { text, issuer, provider, callback: provider.callback() };

@@ -164,7 +164,7 @@ it('signs a demo user into the example app through the dev IdP, signs in again w
   await page.waitForURL(`${appUrl}/`);
   expect(await page.getByRole('button', { name: 'Sign in with SSO' }).count()).toBe(1);
   await shot(page, 'app-after-logout');
-  await expect.poll(() => sessionEndedAtApp(firstSid), { timeout: 20_000, interval: 200 }).toMatchObject({ reason: 'logout' });
+  await expect.poll(() => sessionEndedAtApp(firstSid), { timeout: 20_000, interval: 200 }).toMatchObject({ reason: 'rp-logout' });
   await page.goto(`${twin.apiUrl}/dashboard`);
   expect(new URL(page.url()).pathname).toBe('/signin');
   await shot(page, 'dashboard-asks-to-sign-in');

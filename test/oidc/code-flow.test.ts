@@ -1,8 +1,9 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb/client';
 import { keys } from '../../lambdas/adapters/dynamodb/keys';
+import { OUTBOX_PREFIX } from '../../lambdas/adapters/dynamodb/outbox';
 import { sha256Hex } from '../../lambdas/core/digest';
 import { oidcSid } from '../../lambdas/core/sessions/sid';
 import { Browserless } from '../../local/browserless';
@@ -194,6 +195,13 @@ describe('OIDC code flow on the twin', () => {
     expect(done.status).toBeGreaterThanOrEqual(300);
     expect(done.headers.get('location')).toBe(`${postLogout}?state=bye`);
     expect(await world.store.sessions.get(sha256Hex(cookie))).toBeUndefined();
+    // The session.ended event of an RP-initiated logout says so (docs/events.md, contract C1).
+    const sid = oidcSid(sha256Hex(cookie));
+    const outbox = await createDocumentClient({ endpoint: world.twin.dynamoEndpoint }).send(
+      new QueryCommand({ TableName: world.twin.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `${OUTBOX_PREFIX}${encodeURIComponent(world.demo.tenantId)}#session#${sid}` }, ConsistentRead: true }),
+    );
+    const ended = (outbox.Items ?? []).map((item) => JSON.parse(String(item.event)) as { type: string; data: { reason?: string } }).filter((event) => event.type === 'session.ended');
+    expect(ended.map((event) => event.data.reason)).toEqual(['rp-logout']);
     const again = await authorize(world, new Browserless(), app, {}, DEMO.user.email);
     expect(again.idpVisited).toBe(true); // a fresh browser has no session; ours was ended, so the IdP is asked again
   });
