@@ -172,8 +172,7 @@ export async function startEventStream(options: EventStreamOptions): Promise<Run
       try {
         const description = (await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription;
         const shards = (description?.Shards ?? []).filter((shard) => !checkpoint.finished.includes(shard.ShardId!));
-        // Parents before children: a key's records move to the child shard only after the parent's.
-        const ordered = shards.sort((a, b) => (a.ShardId === b.ParentShardId ? -1 : b.ShardId === a.ParentShardId ? 1 : 0));
+        const ordered = parentsFirst(shards);
         const closed = ordered.filter((shard) => shard.SequenceNumberRange?.EndingSequenceNumber);
         for (const shard of closed) await readShard(shard, () => false);
         const open = ordered.find((shard) => !shard.SequenceNumberRange?.EndingSequenceNumber);
@@ -197,6 +196,25 @@ export async function startEventStream(options: EventStreamOptions): Promise<Run
       streams.destroy();
     },
   };
+}
+
+/**
+ * Parents before children: a key's records move to the child shard only after the parent's. (A pairwise
+ * comparator cannot sort a chain of rolled-over shards: it is not transitive.)
+ */
+export function parentsFirst(shards: readonly Shard[]): Shard[] {
+  const byId = new Map(shards.map((shard) => [shard.ShardId, shard]));
+  const placed = new Set<string | undefined>();
+  const ordered: Shard[] = [];
+  const place = (shard: Shard): void => {
+    if (placed.has(shard.ShardId)) return;
+    placed.add(shard.ShardId);
+    const parent = shard.ParentShardId === undefined ? undefined : byId.get(shard.ParentShardId);
+    if (parent) place(parent);
+    ordered.push(shard);
+  };
+  shards.forEach(place);
+  return ordered;
 }
 
 async function readCheckpoint(path: string): Promise<Checkpoint | undefined> {
