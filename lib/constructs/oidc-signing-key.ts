@@ -1,11 +1,9 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Provider } from 'aws-cdk-lib/custom-resources';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
+import { lambdaSources } from './app-function';
+import { addProvisionedSecret } from './provisioned-secret';
 
 export interface OidcSigningKeyProps {
   /** Physical name of the secret, e.g. `natoma-sso/prod/oidc-signing-key`. */
@@ -35,58 +33,15 @@ export class OidcSigningKey extends Construct {
 
   constructor(scope: Construct, id: string, props: OidcSigningKeyProps) {
     super(scope, id);
-    const secret = new Secret(this, 'Secret', {
-      secretName: props.secretName,
-      description: 'OIDC ID-token signing keys (private JWKs) of natoma-sso; value written by the OidcKeyProvisioner custom resource',
-      removalPolicy: props.removalPolicy,
-    });
-    this.secret = secret;
     this.secretName = props.secretName;
-
-    const provisioner = new AppFunction(this, 'Provisioner', {
-      entry: lambdaEntry(lambdaSources.oidcKeyProvisioner),
-      description: 'natoma-sso: generates the OIDC signing key ring at deploy time',
-      // RSA key generation is CPU-bound and Lambda CPU scales with memory.
-      memorySize: 1024,
-      // Key generation takes seconds at most; the margin covers a cold start and two Secrets Manager calls.
-      timeout: Duration.seconds(60),
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.removalPolicy,
-      tracing: props.tracing,
-    });
-    secret.grantRead(provisioner);
-    // Only a new version of the value; not UpdateSecret (description, KMS key) as `grantWrite` would allow.
-    provisioner.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }));
-
-    const provider = new Provider(this, 'Provider', {
-      onEventHandler: provisioner,
-      logGroup: new LogGroup(this, 'ProviderLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy }),
-    });
-    const resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+    this.secret = addProvisionedSecret(this, {
+      ...props,
+      secretDescription: 'OIDC ID-token signing keys (private JWKs) of natoma-sso; value written by the OidcKeyProvisioner custom resource',
+      provisionerSource: lambdaSources.oidcKeyProvisioner,
+      provisionerDescription: 'natoma-sso: generates the OIDC signing key ring at deploy time',
       resourceType: 'Custom::OidcSigningKey',
-      properties: { SecretId: secret.secretArn },
+      noScheduledRotationReason:
+        'Signing keys roll over in steps (publish `next` in the JWKS, promote it, retire `previous` once its tokens expired) so relying parties never meet an unknown key; a scheduled swap would skip the publish step.',
     });
-    resource.node.addDependency(secret);
-
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Signing keys roll over in steps (publish `next` in the JWKS, promote it, retire `previous` once its tokens expired) so relying parties never meet an unknown key; a scheduled swap would skip the publish step.',
-    });
-    const provisionerLogicalId = Stack.of(this).getLogicalId(provisioner.node.defaultChild as CfnFunction);
-    Validations.of(provider).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The custom-resource Provider framework function (aws-cdk-lib) uses AWSLambdaBasicExecutionRole; it runs only during deployments.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${provisionerLogicalId}.Arn>:*]`,
-        reason: 'The Provider framework may invoke any version of the provisioner function (`:*`); the grant is scoped to that one function.',
-      },
-      {
-        id: 'AwsSolutions-L1',
-        reason: "The Provider framework function's runtime is chosen by aws-cdk-lib, not by this project.",
-      },
-    );
   }
 }

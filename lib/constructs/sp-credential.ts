@@ -1,11 +1,9 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Provider } from 'aws-cdk-lib/custom-resources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
+import { lambdaSources } from './app-function';
+import { addProvisionedSecret } from './provisioned-secret';
 
 export interface SpCredentialProps {
   /** Physical name of the secret, e.g. `natoma-sso/prod/sp-credential`. */
@@ -38,58 +36,16 @@ export class SpCredential extends Construct {
 
   constructor(scope: Construct, id: string, props: SpCredentialProps) {
     super(scope, id);
-    const secret = new Secret(this, 'Secret', {
-      secretName: props.secretName,
-      description: 'SAML SP private key and certificate(s) of natoma-sso; value written by the SpKeyProvisioner custom resource',
-      removalPolicy: props.removalPolicy,
-    });
-    this.secret = secret;
     this.secretName = props.secretName;
-
-    const provisioner = new AppFunction(this, 'Provisioner', {
-      entry: lambdaEntry(lambdaSources.spKeyProvisioner),
-      description: 'natoma-sso: generates the SAML SP key pair and certificate at deploy time',
-      // RSA key generation is CPU-bound and Lambda CPU scales with memory.
-      memorySize: 1024,
-      // Key generation takes seconds at most; the margin covers a cold start and two Secrets Manager calls.
-      timeout: Duration.seconds(60),
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.removalPolicy,
-      tracing: props.tracing,
-    });
-    secret.grantRead(provisioner);
-    // Only a new version of the value; not UpdateSecret (description, KMS key) as `grantWrite` would allow.
-    provisioner.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }));
-
-    const provider = new Provider(this, 'Provider', {
-      onEventHandler: provisioner,
-      logGroup: new LogGroup(this, 'ProviderLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy }),
-    });
-    const resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+    this.secret = addProvisionedSecret(this, {
+      ...props,
+      secretDescription: 'SAML SP private key and certificate(s) of natoma-sso; value written by the SpKeyProvisioner custom resource',
+      provisionerSource: lambdaSources.spKeyProvisioner,
+      provisionerDescription: 'natoma-sso: generates the SAML SP key pair and certificate at deploy time',
       resourceType: 'Custom::SpCredential',
-      properties: { SecretId: secret.secretArn, CommonName: props.commonName },
+      resourceProperties: { CommonName: props.commonName },
+      noScheduledRotationReason:
+        "SP keys are rolled over by hand in two steps (publish `next`, then promote) so every IdP can pick up the new certificate first; an automatic rotation would break every tenant's SSO.",
     });
-    resource.node.addDependency(secret);
-
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: "SP keys are rolled over by hand in two steps (publish `next`, then promote) so every IdP can pick up the new certificate first; an automatic rotation would break every tenant's SSO.",
-    });
-    const provisionerLogicalId = Stack.of(this).getLogicalId(provisioner.node.defaultChild as CfnFunction);
-    Validations.of(provider).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The custom-resource Provider framework function (aws-cdk-lib) uses AWSLambdaBasicExecutionRole; it runs only during deployments.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${provisionerLogicalId}.Arn>:*]`,
-        reason: 'The Provider framework may invoke any version of the provisioner function (`:*`); the grant is scoped to that one function.',
-      },
-      {
-        id: 'AwsSolutions-L1',
-        reason: "The Provider framework function's runtime is chosen by aws-cdk-lib, not by this project.",
-      },
-    );
   }
 }
