@@ -1,10 +1,6 @@
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
-import { generateSpCredential } from '../saml/sp-credentials';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createSecretProvisioner } from '../adapters/secrets/secret-provisioner';
+import type { generateSpCredential } from '../saml/sp-credentials';
 
 /** What the CDK construct `SpCredential` passes as resource properties. */
 interface Properties {
@@ -30,34 +26,15 @@ export function holdsSpCredential(secretString: string | undefined): boolean {
   }
 }
 
-/**
- * Custom resource handler (aws-cdk-lib custom-resources Provider): makes sure the SP credential
- * secret holds a key pair and certificate. Create and Update generate one only when the secret does
- * not hold one yet, so redeployments never replace keys; Delete does nothing (the secret's own
- * removal policy decides). Key material goes to Secrets Manager only: never into the response,
- * whose Data CloudFormation could expose, and never into a log line.
- */
+/** Custom resource handler: makes sure the SP credential secret holds a key pair and certificate (secret-provisioner.ts). */
 export function createHandler(deps: ProvisionerDeps) {
-  return async (event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> => {
-    const props = event.ResourceProperties as unknown as Properties;
-    if (event.RequestType === 'Delete') {
-      deps.log('delete: leaving the secret as it is', { secretId: props.SecretId });
-      return { PhysicalResourceId: event.PhysicalResourceId };
-    }
-    const existing = await deps.secrets.send(new GetSecretValueCommand({ SecretId: props.SecretId }));
-    if (holdsSpCredential(existing.SecretString)) {
-      deps.log(`${event.RequestType.toLowerCase()}: the secret already holds an SP credential, keeping it`, { secretId: props.SecretId });
-      return { PhysicalResourceId: props.SecretId };
-    }
-    const validDays = props.ValidDays ? Number(props.ValidDays) : undefined;
-    const { privateKeyPem, certificatePem, notAfter } = deps.generate(props.CommonName, validDays);
-    await deps.secrets.send(
-      new PutSecretValueCommand({
-        SecretId: props.SecretId,
-        SecretString: JSON.stringify({ current: { privateKeyPem, certificatePem } }),
-      }),
-    );
-    deps.log(`${event.RequestType.toLowerCase()}: wrote a new SP credential`, { secretId: props.SecretId, notAfter });
-    return { PhysicalResourceId: props.SecretId };
-  };
+  return createSecretProvisioner<Properties>({
+    ...deps,
+    what: 'an SP credential',
+    holds: holdsSpCredential,
+    generate: async (props) => {
+      const { privateKeyPem, certificatePem, notAfter } = deps.generate(props.CommonName, props.ValidDays ? Number(props.ValidDays) : undefined);
+      return { secretString: JSON.stringify({ current: { privateKeyPem, certificatePem } }), logFields: { notAfter } };
+    },
+  });
 }
