@@ -70,7 +70,10 @@ export class ScimUsers implements SearchableResource<User> {
       const current = await this.require(ctx.tenantId, id);
       checkIfMatch(ifMatch, current.version);
       const fields = compute(current);
-      if (sameJson(comparable(current), comparable(fields))) return resourceResponse(200, await this.render(ctx, current, projection, true), current.version);
+      if (sameJson(comparable(current), comparable(fields))) {
+        await this.deps.lifecycle.endLeftoverSessions(current);
+        return resourceResponse(200, await this.render(ctx, current, projection, true), current.version);
+      }
       const updated: User = { ...current, ...fields, source: 'scim', updatedAt: this.deps.clock.now().toISOString(), version: current.version + 1 };
       if ((await versionedWrite(() => this.deps.lifecycle.replace(current, updated, ctx), ifMatch, attempt)) === 'retry') continue;
       return resourceResponse(200, await this.render(ctx, updated, projection, true), updated.version);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryEvent } from '../../lambdas/core/events/directory-event';
-import type { TenantId } from '../../lambdas/core/ids';
+import { asUserId, type TenantId } from '../../lambdas/core/ids';
 import { client, createTenant, createWorld, GROUP_SCHEMA, oktaUser, PATCH_OP, type ScimWorld } from '../scim/harness';
 import { readTableEvents } from './support';
 
@@ -126,5 +126,24 @@ describe('directory events of SCIM changes', () => {
       0,
     );
     expect(stale).toEqual([]);
+  });
+
+  it('a deactivation cut short between its two writes (user saved, sessions not yet ended) is finished by the IdP retrying it', async () => {
+    let id = '';
+    await eventsOf(async () => {
+      id = String((await scim.post('/Users', oktaUser('cut.short@example.com'))).body.id);
+    });
+    const now = world.clock.now();
+    const sessionHash = 'c'.repeat(64);
+    await world.adapters.sessions.put({ sessionHash, tenantId, userId: asUserId(id), kind: 'app', createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString() });
+    const deactivate = () => scim.patch(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] });
+    // The Lambda dies after the user's write, before the sessions end: the IdP sees a 5xx and retries.
+    world.rebuild({ sessions: Object.assign(Object.create(world.adapters.sessions) as typeof world.adapters.sessions, { revokeAllOfUser: () => Promise.reject(new Error('Lambda timed out')) }) });
+    const cut = await eventsOf(async () => expect((await deactivate()).status).toBe(500));
+    expect(cut.map((event) => event.type)).toEqual(['user.deactivated']);
+    world.rebuild();
+    const retried = await eventsOf(async () => expect((await deactivate()).status).toBe(200));
+    expect(retried.map((event) => [event.type, event.data.reason])).toEqual([['session.ended', 'deactivated']]);
+    expect(await world.adapters.sessions.get(sessionHash)).toBeUndefined();
   });
 });

@@ -61,6 +61,14 @@ export class UserLifecycle {
     if (changed.length > 0) await this.deps.activity.record(next.tenantId, by, 'user.updated', `user:${next.id}`, `User ${next.userName} updated: ${changed.join(', ')}`);
   }
 
+  /**
+   * An inactive user keeps no session. A deactivation cut short between its two writes (the user saved, the
+   * sessions not yet ended) is finished when the IdP retries it, a write that changes nothing more.
+   */
+  async endLeftoverSessions(user: User): Promise<void> {
+    if (!user.active) await this.deps.sessions.revokeAllOfUser(user.tenantId, user.id, 'deactivated');
+  }
+
   async delete(user: User, by: ChangedBy): Promise<void> {
     await this.deps.users.delete(user.tenantId, user.id);
     await this.deps.sessions.revokeAllOfUser(user.tenantId, user.id, 'deleted');
