@@ -57,7 +57,9 @@ export class ScimUsers implements SearchableResource<User> {
   }
 
   async delete(ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimResponse> {
-    const user = await this.require(ctx.tenantId, id);
+    const stored = await this.deps.users.get(ctx.tenantId, asUserId(id));
+    if (!stored) await this.deps.lifecycle.endSessionsOfDeleted(ctx.tenantId, asUserId(id));
+    const user = found('User', id, stored);
     checkIfMatch(ifMatch, user.version);
     await this.deps.lifecycle.delete(user, ctx);
     return { status: 204 };

@@ -128,6 +128,23 @@ describe('directory events of SCIM changes', () => {
     expect(stale).toEqual([]);
   });
 
+  it('a deletion cut short between its writes (user deleted, sessions not yet ended) is finished by the IdP retrying it', async () => {
+    let id = '';
+    await eventsOf(async () => {
+      id = String((await scim.post('/Users', oktaUser('cut.short.delete@example.com'))).body.id);
+    });
+    const now = world.clock.now();
+    const sessionHash = 'd'.repeat(64);
+    await world.adapters.sessions.put({ sessionHash, tenantId, userId: asUserId(id), kind: 'app', createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString() });
+    world.rebuild({ sessions: Object.assign(Object.create(world.adapters.sessions) as typeof world.adapters.sessions, { revokeAllOfUser: () => Promise.reject(new Error('Lambda timed out')) }) });
+    const cut = await eventsOf(async () => expect((await scim.delete(`/Users/${id}`)).status).toBe(500));
+    expect(cut.map((event) => event.type)).toEqual(['user.deleted']);
+    world.rebuild();
+    const retried = await eventsOf(async () => expect((await scim.delete(`/Users/${id}`)).status).toBe(404));
+    expect(retried.map((event) => [event.type, event.data.reason])).toEqual([['session.ended', 'deleted']]);
+    expect(await world.adapters.sessions.get(sessionHash)).toBeUndefined();
+  });
+
   it('a deactivation cut short between its two writes (user saved, sessions not yet ended) is finished by the IdP retrying it', async () => {
     let id = '';
     await eventsOf(async () => {

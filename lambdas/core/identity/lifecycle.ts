@@ -1,3 +1,4 @@
+import type { TenantId, UserId } from '../ids';
 import type { SessionStore } from '../sessions/ports';
 import type { UserRepository } from './ports';
 import type { ChangedBy, ProvisioningActivity } from './provisioning-activity';
@@ -67,6 +68,11 @@ export class UserLifecycle {
    */
   async endLeftoverSessions(user: User): Promise<void> {
     if (!user.active) await this.deps.sessions.revokeAllOfUser(user.tenantId, user.id, 'deactivated');
+  }
+
+  /** The same for a deletion cut short after the user's delete: the IdP's retry (a 404) ends what sessions are left. */
+  async endSessionsOfDeleted(tenantId: TenantId, userId: UserId): Promise<void> {
+    await this.deps.sessions.revokeAllOfUser(tenantId, userId, 'deleted');
   }
 
   async delete(user: User, by: ChangedBy): Promise<void> {
