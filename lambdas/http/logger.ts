@@ -4,11 +4,11 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 // Keys whose values are never written, at any depth: secrets, tokens, SAML messages, cookies.
-const REDACTED_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|samlresponse|samlrequest|assertion|privatekey|private_key|csrf.*|x-natoma-operator-key)$/i;
+const REDACTED_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|samlresponse|samlrequest|assertion|privatekey|private_key|csrf.*|x-natoma-operator-key|client_?secret|code_verifier|(?:id|access|refresh|logout)_?token|x-api-key)$/i;
 const MAX_DEPTH = 5;
 
-// Values that are secrets whatever key holds them: SCIM tokens, bearer credentials, PEM private keys.
-const SECRET_VALUES = /natoma_scim_[A-Za-z0-9_-]+|[?&](?:token|ticket|code|SAMLResponse|SAMLRequest)=[^&\s"]+|Bearer\s+[A-Za-z0-9._~+/=-]+|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+// Values that are secrets whatever key holds them: SCIM tokens, bearer credentials, signed JWTs (ID and logout tokens), PEM private keys.
+const SECRET_VALUES = /natoma_scim_[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+|[?&](?:token|ticket|code|code_verifier|client_secret|id_token_hint|logout_token|SAMLResponse|SAMLRequest)=[^&\s"]+|Bearer\s+[A-Za-z0-9._~+/=-]+|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 
 function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(SECRET_VALUES, '[redacted]');

@@ -26,6 +26,22 @@ describe('logger', () => {
     expect(text).toContain('next=/sso');
   });
 
+  it('redacts what the OIDC endpoints carry: client secrets, PKCE verifiers, ID, access and logout tokens, by key and by shape', () => {
+    const { lines, logger } = capture();
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0LnUifQ.c2lnbmF0dXJlLXZhbHVl';
+    logger.info('token exchange', {
+      form: { client_secret: 's3cr3t-value', code_verifier: 'verifier-value', code: 'not_found' },
+      answer: { id_token: 'id-token-value', access_token: 'access-token-value', logout_token: 'logout-token-value' },
+      note: `posted ${jwt} to the app`,
+      url: 'https://api.test/oidc/session/end?id_token_hint=hint-value&post_logout_redirect_uri=https://app.test/',
+    });
+    const text = JSON.stringify(lines[0]);
+    for (const secret of ['s3cr3t-value', 'verifier-value', 'id-token-value', 'access-token-value', 'logout-token-value', jwt, 'hint-value']) expect(text).not.toContain(secret);
+    // An error code is not a secret: kept for whoever reads the log.
+    expect(text).toContain('not_found');
+    expect(text).toContain('post_logout_redirect_uri=https://app.test/');
+  });
+
   it('keeps error stacks and causes', () => {
     const { lines, logger } = capture();
     logger.error('failed', { error: new Error('outer', { cause: new Error('inner') }) });

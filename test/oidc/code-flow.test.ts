@@ -156,7 +156,7 @@ describe('OIDC code flow on the twin', () => {
 
     const expired = await authorize(world, browser, app);
     const db = createDocumentClient({ endpoint: world.twin.dynamoEndpoint });
-    await db.send(new UpdateCommand({ TableName: world.twin.tableName, Key: keys.oidcModel('AuthorizationCode', expired.code!), UpdateExpression: 'SET expiresAt = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }));
+    await db.send(new UpdateCommand({ TableName: world.twin.tableName, Key: keys.oidcModel('AuthorizationCode', sha256Hex(expired.code!)), UpdateExpression: 'SET expiresAt = :past', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }));
     expect(await exchangeCode(api(), { ...app, code: expired.code!, verifier: expired.verifier })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
 
     const other = await world.registerApp({ name: 'Other app' });

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../../core/clock';
+import { sha256Hex } from '../../core/digest';
 import { keys, type TableKey } from './keys';
 import { batchDelete, isConditionalCheckFailed, put, queryAll, transactWrite, type DynamoContext, type TransactItem } from './operations';
 
@@ -11,6 +12,14 @@ export interface OidcPayload {
   readonly consumed?: number;
   readonly [member: string]: unknown;
 }
+
+/**
+ * The bearer credentials an app presents (codes, access tokens): stored under their SHA-256 and without their
+ * value (`jti`) in the payload, as our own sessions and SCIM tokens are, so whoever reads the table or a backup
+ * cannot use one. Sessions and interactions keep their IDs: a session is found by its uid too, and must come
+ * back with its ID.
+ */
+const HASHED_MODELS = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken', 'ClientCredentials', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /**
  * oidc-provider's storage adapter on the one table (its `Adapter` interface, duck-typed: no oidc-provider
@@ -27,9 +36,16 @@ export class DynamoOidcAdapter {
     private readonly alreadyConsumed: () => Error = () => new Error(`${model} already consumed`),
   ) {}
 
-  async upsert(id: string, payload: OidcPayload, expiresIn: number): Promise<void> {
+  /** The ID an artefact is stored under: the SHA-256 of a bearer credential, else the ID itself. */
+  private storedId(id: string): string {
+    return HASHED_MODELS.has(this.model) ? sha256Hex(id) : id;
+  }
+
+  async upsert(rawId: string, payload: OidcPayload, expiresIn: number): Promise<void> {
+    const id = this.storedId(rawId);
     const expiresAt = epochSeconds(this.ctx.clock.now()) + Math.max(1, Math.ceil(expiresIn));
-    const item = { ...keys.oidcModel(this.model, id), entity: 'Oidc', model: this.model, payload: JSON.stringify(payload), expiresAt, ...(payload.grantId ? { grantId: payload.grantId } : {}) };
+    const stored = HASHED_MODELS.has(this.model) ? { ...payload, jti: undefined } : payload;
+    const item = { ...keys.oidcModel(this.model, id), entity: 'Oidc', model: this.model, payload: JSON.stringify(stored), expiresAt, ...(payload.grantId ? { grantId: payload.grantId } : {}) };
     const writes: TransactItem[] = [put(this.ctx, item)];
     if (payload.grantId) writes.push(put(this.ctx, { ...keys.oidcGrantEntry(payload.grantId, this.model, id), entity: 'OidcGrantEntry', model: this.model, id, expiresAt }));
     // The pointer carries the session itself too (rewritten with it, deleted with it): findByUid is one read.
@@ -39,7 +55,8 @@ export class DynamoOidcAdapter {
   }
 
   async find(id: string): Promise<OidcPayload | undefined> {
-    return this.read(keys.oidcModel(this.model, id));
+    const payload = await this.read(keys.oidcModel(this.model, this.storedId(id)));
+    return payload && HASHED_MODELS.has(this.model) ? { ...payload, jti: id } : payload;
   }
 
   async findByUid(uid: string): Promise<OidcPayload | undefined> {
@@ -59,7 +76,7 @@ export class DynamoOidcAdapter {
       await this.ctx.db.send(
         new UpdateCommand({
           TableName: this.ctx.tableName,
-          Key: keys.oidcModel(this.model, id),
+          Key: keys.oidcModel(this.model, this.storedId(id)),
           UpdateExpression: 'SET #consumed = :now',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#consumed)',
           ExpressionAttributeNames: { '#consumed': 'consumed' },
@@ -72,7 +89,8 @@ export class DynamoOidcAdapter {
     }
   }
 
-  async destroy(id: string): Promise<void> {
+  async destroy(rawId: string): Promise<void> {
+    const id = this.storedId(rawId);
     const result = await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.oidcModel(this.model, id), ReturnValues: 'ALL_OLD' }));
     const old = result.Attributes;
     if (typeof old?.grantId === 'string') await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.oidcGrantEntry(old.grantId, this.model, id) }));

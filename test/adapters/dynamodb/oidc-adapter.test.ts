@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoOidcAdapter } from '../../../lambdas/adapters/dynamodb/oidc-adapter';
 import type { Clock } from '../../../lambdas/core/clock';
@@ -48,5 +49,20 @@ describe('DynamoOidcAdapter', () => {
     expect(await sessions.findByUid('uid-1')).toMatchObject({ accountId: 'y' });
     await sessions.destroy('sess-1');
     expect(await sessions.findByUid('uid-1')).toBeUndefined();
+  });
+
+  it('keeps no code or access token value in the table, only its SHA-256: a reader of the table or a backup cannot use one', async () => {
+    const code = 'Zq3-secret-code-value-0123456789abcdef';
+    const token = 'Yt7-secret-access-token-0123456789abcdef';
+    await adapter('AuthorizationCode').upsert(code, { jti: code, grantId: 'g4', accountId: 'a' }, 60);
+    await adapter('AccessToken').upsert(token, { jti: token, grantId: 'g4', accountId: 'a' }, 600);
+    const everything = JSON.stringify((await table.rawDb.send(new ScanCommand({ TableName: table.tableName }))).Items);
+    expect(everything).not.toContain(code);
+    expect(everything).not.toContain(token);
+    // oidc-provider still finds each by its value, with its value as jti, and revokes them by grant.
+    expect(await adapter('AuthorizationCode').find(code)).toMatchObject({ jti: code, accountId: 'a' });
+    expect(await adapter('AccessToken').find(token)).toMatchObject({ jti: token });
+    await adapter('AccessToken').revokeByGrantId('g4');
+    expect(await adapter('AccessToken').find(token)).toBeUndefined();
   });
 });
