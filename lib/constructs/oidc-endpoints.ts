@@ -3,6 +3,7 @@ import { HttpMethod, PayloadFormatVersion, type HttpApi } from 'aws-cdk-lib/aws-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -36,6 +37,8 @@ export interface OidcEndpointsProps extends SurfaceFunctionOptions {
   readonly bus: IEventBus;
   /** `OIDC_DEFAULT_CLIENT_ID`. @default - none */
   readonly defaultAppClientId?: string;
+  /** Put an alias `live` between the API and the function, for CodeDeploy's gradual shift. @default false */
+  readonly trafficShifting?: boolean;
 }
 
 /**
@@ -45,6 +48,8 @@ export interface OidcEndpointsProps extends SurfaceFunctionOptions {
  */
 export class OidcEndpoints extends Construct {
   readonly handler: AppFunction;
+  /** Alias `live`, which the API invokes, when `trafficShifting` is on. */
+  readonly liveAlias?: Alias;
   readonly backchannel: AppFunction;
   /** `session.ended` events whose logout tokens could not be sent (delivery to the Lambda or the Lambda itself failed). */
   readonly backchannelDlq: Queue;
@@ -72,7 +77,12 @@ export class OidcEndpoints extends Construct {
     props.table.grantItemReadWrite(this.handler);
     props.signingKeySecret.grantRead(this.handler);
 
-    const integration = new HttpLambdaIntegration('Integration', this.handler, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
+    let target: IFunction = this.handler;
+    if (props.trafficShifting) {
+      this.liveAlias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.handler.currentVersion });
+      target = this.liveAlias;
+    }
+    const integration = new HttpLambdaIntegration('Integration', target, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
     for (const route of oidcRoutes) props.api.addRoutes({ path: route.path, methods: [...route.methods], integration });
 
     this.backchannel = new AppFunction(this, 'Backchannel', {

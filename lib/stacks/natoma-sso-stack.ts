@@ -174,6 +174,7 @@ export class NatomaSsoStack extends Stack {
       signingKeySecretName: oidcSigningKey.secretName,
       bus: events.bus,
       defaultAppClientId: config.oidc?.defaultAppClientId,
+      trafficShifting: config.trafficShifting !== undefined,
     });
     // Neither OIDC Lambda may run before its signing key exists.
     oidc.handler.node.addDependency(oidcSigningKey);
@@ -227,7 +228,7 @@ export class NatomaSsoStack extends Stack {
     if (webhook) alarms.watchDeadLetterQueue('EventWebhookDlq', webhook.dlq, 'The app webhook refused directory events for 24 h of retries: they wait in the DLQ (docs/operations.md)');
 
     if (config.trafficShifting) {
-      for (const [name, surfaceFn] of [['Saml', saml], ['Scim', scim]] as const) {
+      for (const [name, surfaceFn] of [['Saml', saml], ['Scim', scim], ['Oidc', oidc]] as const) {
         const group = new LambdaDeploymentGroup(this, `${name}Deployment`, {
           alias: surfaceFn.liveAlias!,
           deploymentConfig: LambdaDeploymentConfig[config.trafficShifting],

@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { functionId, resourcesOf, synth } from './synth';
 
-describe('gradual deployment of SAML and SCIM (prod)', () => {
+describe('gradual deployment of SAML, SCIM and OIDC (prod)', () => {
   const { template } = synth('prod');
   const groups = Object.values(resourcesOf(template, 'AWS::CodeDeploy::DeploymentGroup'));
   const aliases = resourcesOf(template, 'AWS::Lambda::Alias');
@@ -12,8 +12,8 @@ describe('gradual deployment of SAML and SCIM (prod)', () => {
   };
 
   it('shifts traffic 10% first for 5 minutes through CodeDeploy, one deployment group per surface', () => {
-    expect(groups).toHaveLength(2);
-    template.resourceCountIs('AWS::CodeDeploy::Application', 2);
+    expect(groups).toHaveLength(3);
+    template.resourceCountIs('AWS::CodeDeploy::Application', 3);
     for (const group of groups) {
       expect(group.Properties).toMatchObject({
         DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
@@ -26,6 +26,7 @@ describe('gradual deployment of SAML and SCIM (prod)', () => {
   it.each([
     { name: 'SAML', description: /^natoma-sso SAML SP/, alarmPrefix: 'AlarmsSaml' },
     { name: 'SCIM', description: /SCIM 2\.0 server/, alarmPrefix: 'AlarmsScim' },
+    { name: 'OIDC', description: /^natoma-sso OIDC provider/, alarmPrefix: 'AlarmsOidc' },
   ])('rolls $name back on its errors, its latency or the API 5xx rate', ({ description, alarmPrefix }) => {
     const [aliasId, alias] = liveAliasOf(description)!;
     expect(alias.Properties?.Name).toBe('live');
@@ -39,7 +40,7 @@ describe('gradual deployment of SAML and SCIM (prod)', () => {
   });
 
   it('points the API at the `live` aliases, not at $LATEST', () => {
-    for (const description of [/^natoma-sso SAML SP/, /SCIM 2\.0 server/]) {
+    for (const description of [/^natoma-sso SAML SP/, /SCIM 2\.0 server/, /^natoma-sso OIDC provider/]) {
       const [aliasId] = liveAliasOf(description)!;
       template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationUri: { Ref: aliasId } });
     }

@@ -123,7 +123,9 @@ describe.each(['dev', 'prod'] as const)('OpenID Connect provider (%s)', (stageNa
 
   it('routes discovery and /oidc/* to the OIDC Lambda (payload 2.0)', () => {
     const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration');
-    const oidcIntegration = Object.entries(integrations).find(([, integration]) => JSON.stringify(integration.Properties?.IntegrationUri).includes(oidcId));
+    // The function itself, or (prod, gradual deployment) its `live` alias.
+    const aliasIds = Object.entries(resourcesOf(template, 'AWS::Lambda::Alias')).filter(([, alias]) => JSON.stringify(alias.Properties?.FunctionName) === JSON.stringify({ Ref: oidcId })).map(([id]) => id);
+    const oidcIntegration = Object.entries(integrations).find(([, integration]) => [oidcId, ...aliasIds].some((id) => JSON.stringify(integration.Properties?.IntegrationUri).includes(id)));
     expect(oidcIntegration?.[1].Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
     const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).filter((route) => JSON.stringify(route.Properties?.Target).includes(oidcIntegration![0]));
     expect(routes.map((route) => route.Properties?.RouteKey).sort()).toEqual(['ANY /oidc/{proxy+}', 'GET /.well-known/openid-configuration']);
