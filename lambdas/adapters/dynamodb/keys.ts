@@ -128,6 +128,8 @@ export const keys = {
   /** Every token of one grant in its own partition: revokeByGrantId reads it consistently (no GSI). */
   oidcGrantPartition: (grantId: string): string => `OIDC#GRANT#${enc(grantId)}`,
   oidcGrantEntry: (grantId: string, model: string, id: string): TableKey => ({ pk: keys.oidcGrantPartition(grantId), sk: `${enc(model)}#${enc(id)}` }),
+  /** Marks a revoked grant: no token of it may be stored after (a code exchanged twice, even at once). */
+  oidcGrantRevoked: (grantId: string): TableKey => ({ pk: keys.oidcGrantPartition(grantId), sk: 'REVOKED' }),
   /** The product's apps (OIDC clients), stack-wide: one small partition listed with a consistent Query. */
   appPartition: 'APPS',
   app: (clientId: string): TableKey => ({ pk: 'APPS', sk: `APP#${enc(clientId)}` }),

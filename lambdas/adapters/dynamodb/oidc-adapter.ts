@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { epochSeconds } from '../../core/clock';
 import { sha256Hex } from '../../core/digest';
 import { keys, type TableKey } from './keys';
-import { batchDelete, isConditionalCheckFailed, put, queryAll, transactWrite, type DynamoContext, type TransactItem } from './operations';
+import { batchDelete, ConditionsFailed, isConditionalCheckFailed, put, queryAll, transactWrite, type DynamoContext, type TransactItem } from './operations';
 
 /** What oidc-provider stores through an adapter: a JSON payload with optional grantId, uid, userCode. */
 export interface OidcPayload {
@@ -20,6 +20,8 @@ export interface OidcPayload {
  * back with its ID.
  */
 const HASHED_MODELS = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken', 'ClientCredentials', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+/** How long a revoked grant's mark outlives it: longer than any grant (8 h) or token lives. */
+const REVOKED_GRANT_TTL_SEC = 24 * 60 * 60;
 
 /**
  * oidc-provider's storage adapter on the one table (its `Adapter` interface, duck-typed: no oidc-provider
@@ -47,11 +49,22 @@ export class DynamoOidcAdapter {
     const stored = HASHED_MODELS.has(this.model) ? { ...payload, jti: undefined } : payload;
     const item = { ...keys.oidcModel(this.model, id), entity: 'Oidc', model: this.model, payload: JSON.stringify(stored), expiresAt, ...(payload.grantId ? { grantId: payload.grantId } : {}) };
     const writes: TransactItem[] = [put(this.ctx, item)];
-    if (payload.grantId) writes.push(put(this.ctx, { ...keys.oidcGrantEntry(payload.grantId, this.model, id), entity: 'OidcGrantEntry', model: this.model, id, expiresAt }));
+    if (payload.grantId) {
+      writes.push(put(this.ctx, { ...keys.oidcGrantEntry(payload.grantId, this.model, id), entity: 'OidcGrantEntry', model: this.model, id, expiresAt }));
+      // A token of a grant revoked meanwhile (the same code exchanged twice at once) is not stored.
+      if (HASHED_MODELS.has(this.model)) writes.push({ ConditionCheck: { TableName: this.ctx.tableName, Key: keys.oidcGrantRevoked(payload.grantId), ConditionExpression: 'attribute_not_exists(pk)' } });
+    }
     // The pointer carries the session itself too (rewritten with it, deleted with it): findByUid is one read.
     if (this.model === 'Session' && payload.uid) writes.push(put(this.ctx, { ...keys.oidcSessionUid(payload.uid), entity: 'OidcSessionUid', id, payload: item.payload, expiresAt }));
     if (writes.length === 1) await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: item }));
-    else await transactWrite(this.ctx, writes);
+    else {
+      try {
+        await transactWrite(this.ctx, writes);
+      } catch (error) {
+        if (error instanceof ConditionsFailed) throw this.alreadyConsumed();
+        throw error;
+      }
+    }
   }
 
   async find(id: string): Promise<OidcPayload | undefined> {
@@ -84,8 +97,11 @@ export class DynamoOidcAdapter {
         }),
       );
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw this.alreadyConsumed();
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      // Used twice (RFC 6749 §4.1.2): the grant's tokens go, including those of an exchange racing this one.
+      const grantId = (await this.read(keys.oidcModel(this.model, this.storedId(id))))?.grantId;
+      if (grantId) await this.revokeGrant(grantId);
+      throw this.alreadyConsumed();
     }
   }
 
@@ -98,15 +114,34 @@ export class DynamoOidcAdapter {
     if (uid) await this.ctx.db.send(new DeleteCommand({ TableName: this.ctx.tableName, Key: keys.oidcSessionUid(uid) }));
   }
 
-  /** Deletes every artefact of this model issued under the grant (and their entries), read consistently. */
+  /**
+   * Deletes every artefact of this model issued under the grant (and their entries), read consistently, after
+   * marking the grant revoked so that no token of it is stored later.
+   */
   async revokeByGrantId(grantId: string): Promise<void> {
+    await this.markRevoked(grantId);
+    await this.deleteEntries(grantId, `${encodeURIComponent(this.model)}#`);
+  }
+
+  /** Every model's artefacts of the grant: the mark first, so an exchange racing this one stores nothing after the read. */
+  private async revokeGrant(grantId: string): Promise<void> {
+    await this.markRevoked(grantId);
+    await this.deleteEntries(grantId);
+  }
+
+  private async markRevoked(grantId: string): Promise<void> {
+    const expiresAt = epochSeconds(this.ctx.clock.now()) + REVOKED_GRANT_TTL_SEC;
+    await this.ctx.db.send(new PutCommand({ TableName: this.ctx.tableName, Item: { ...keys.oidcGrantRevoked(grantId), entity: 'OidcGrantRevoked', expiresAt } }));
+  }
+
+  private async deleteEntries(grantId: string, skPrefix?: string): Promise<void> {
     const entries = await queryAll(this.ctx, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :model)',
-      ExpressionAttributeValues: { ':pk': keys.oidcGrantPartition(grantId), ':model': `${encodeURIComponent(this.model)}#` },
+      KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.oidcGrantPartition(grantId), ...(skPrefix ? { ':prefix': skPrefix } : {}) },
       ConsistentRead: true,
     });
-    const doomed = entries.flatMap((entry) => [keys.oidcModel(this.model, String(entry.id)), { pk: String(entry.pk), sk: String(entry.sk) }]);
-    await batchDelete(this.ctx, doomed);
+    const tokens = entries.filter((entry) => entry.entity === 'OidcGrantEntry');
+    await batchDelete(this.ctx, tokens.flatMap((entry) => [keys.oidcModel(String(entry.model), String(entry.id)), { pk: String(entry.pk), sk: String(entry.sk) }]));
   }
 
   private async read(key: TableKey): Promise<OidcPayload | undefined> {

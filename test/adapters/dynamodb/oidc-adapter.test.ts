@@ -65,4 +65,18 @@ describe('DynamoOidcAdapter', () => {
     await adapter('AccessToken').revokeByGrantId('g4');
     expect(await adapter('AccessToken').find(token)).toBeUndefined();
   });
+
+  it('a code consumed twice revokes every token of its grant and refuses to store one later, so a racing exchange keeps nothing', async () => {
+    const codes = adapter('AuthorizationCode');
+    const tokens = adapter('AccessToken');
+    await codes.upsert('code-race', { grantId: 'g5' }, 60);
+    await codes.consume('code-race');
+    await tokens.upsert('at-before', { grantId: 'g5' }, 600); // the winner's token, stored before the second use
+    await expect(codes.consume('code-race')).rejects.toThrow(/already consumed/);
+    expect(await tokens.find('at-before')).toBeUndefined();
+    await expect(tokens.upsert('at-after', { grantId: 'g5' }, 600)).rejects.toThrow(/already consumed/); // stored after: refused
+    expect(await tokens.find('at-after')).toBeUndefined();
+    await tokens.upsert('at-other', { grantId: 'g6' }, 600); // another grant is untouched
+    expect(await tokens.find('at-other')).toBeDefined();
+  });
 });
