@@ -1,9 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import { HttpMethod, PayloadFormatVersion, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -14,6 +13,7 @@ import { deadLetterQueue } from './dead-letter-queue';
 import { DIRECTORY_EVENT_SOURCE } from './directory-events';
 import type { IdentityTable, ItemAction } from './identity-table';
 import type { SurfaceFunctionOptions } from './surface-options';
+import { routeApiToSurface } from './surface-routes';
 
 /** The routes the OIDC Lambda answers (contract C3): discovery at the issuer, the rest under `/oidc/`. */
 export const oidcRoutes: ReadonlyArray<{ readonly path: string; readonly methods: readonly HttpMethod[] }> = [
@@ -37,8 +37,6 @@ export interface OidcEndpointsProps extends SurfaceFunctionOptions {
   readonly bus: IEventBus;
   /** `OIDC_DEFAULT_CLIENT_ID`. @default - none */
   readonly defaultAppClientId?: string;
-  /** Put an alias `live` between the API and the function, for CodeDeploy's gradual shift. @default false */
-  readonly trafficShifting?: boolean;
 }
 
 /**
@@ -77,13 +75,7 @@ export class OidcEndpoints extends Construct {
     props.table.grantItemReadWrite(this.handler);
     props.signingKeySecret.grantRead(this.handler);
 
-    let target: IFunction = this.handler;
-    if (props.trafficShifting) {
-      this.liveAlias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.handler.currentVersion });
-      target = this.liveAlias;
-    }
-    const integration = new HttpLambdaIntegration('Integration', target, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
-    for (const route of oidcRoutes) props.api.addRoutes({ path: route.path, methods: [...route.methods], integration });
+    this.liveAlias = routeApiToSurface(this, this.handler, props.api, oidcRoutes, props.trafficShifting);
 
     this.backchannel = new AppFunction(this, 'Backchannel', {
       entry: lambdaEntry(lambdaSources.oidcBackchannel),

@@ -1,14 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
 import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 import type { IdentityTable } from './identity-table';
 import type { SurfaceFunctionOptions } from './surface-options';
+import { routeApiToSurface } from './surface-routes';
 
 /** The routes the SAML Lambda answers (docs/architecture.md); anything else is API Gateway's 404. */
 export const samlRoutes: ReadonlyArray<{ readonly path: string; readonly methods: readonly HttpMethod[] }> = [
@@ -63,16 +62,6 @@ export class SamlEndpoints extends Construct {
     props.table.grantItemReadWrite(this.handler);
     props.spCredentialSecret.grantRead(this.handler);
 
-    let target: IFunction = this.handler;
-    if (props.trafficShifting) {
-      this.liveAlias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.handler.currentVersion });
-      target = this.liveAlias;
-    }
-    const integration = new HttpLambdaIntegration('Integration', target, {
-      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-    });
-    for (const route of samlRoutes) {
-      props.api.addRoutes({ path: route.path, methods: [...route.methods], integration });
-    }
+    this.liveAlias = routeApiToSurface(this, this.handler, props.api, samlRoutes, props.trafficShifting);
   }
 }

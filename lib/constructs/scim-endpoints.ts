@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { HttpMethod, PayloadFormatVersion, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Alias } from 'aws-cdk-lib/aws-lambda';
+import { HttpMethod, type HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambdas/http/env-names';
 import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 import type { IdentityTable } from './identity-table';
 import type { ScimTokenSecrets } from './scim-token-secrets';
 import type { SurfaceFunctionOptions } from './surface-options';
+import { routeApiToSurface } from './surface-routes';
 
 /** The SCIM base URL contains the tenant: `/scim/v2/{tenantId}`; everything below goes to one Lambda. */
 export const scimRoutePaths = ['/scim/v2/{tenantId}', '/scim/v2/{tenantId}/{proxy+}'] as const;
@@ -45,16 +45,6 @@ export class ScimEndpoints extends Construct {
     props.table.grantItemReadWrite(this.handler);
     props.tokenSecrets.grantRead(this.handler.executionRole);
 
-    let target: IFunction = this.handler;
-    if (props.trafficShifting) {
-      this.liveAlias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.handler.currentVersion });
-      target = this.liveAlias;
-    }
-    const integration = new HttpLambdaIntegration('Integration', target, {
-      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-    });
-    for (const path of scimRoutePaths) {
-      props.api.addRoutes({ path, methods: [HttpMethod.ANY], integration });
-    }
+    this.liveAlias = routeApiToSurface(this, this.handler, props.api, scimRoutePaths.map((path) => ({ path, methods: [HttpMethod.ANY] })), props.trafficShifting);
   }
 }
