@@ -18,18 +18,9 @@ import { loginState } from './login-state';
 import { createProvider } from './provider';
 import { OidcKeyringProvider } from './signing-keyring';
 
-export interface OidcHandlerDeps extends IdentityStores {
+export interface OidcHandlerDeps extends IdentityStores, Omit<OidcRuntime, 'db' | 'tableName'> {
   readonly apps: AppClientRepository;
   readonly storage: DynamoContext;
-  readonly secrets: SecretStore;
-  readonly signingKeySecretName: string;
-  /** The issuer; derived from the request's domain when absent. */
-  readonly publicBaseUrl?: string;
-  readonly runtimeMode: 'local' | 'deployed';
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  /** How long the signing key ring read from the secret is reused. @default OIDC_KEYRING_CACHE_MS (5 min) */
-  readonly keyringCacheMs?: number;
 }
 
 /**
@@ -90,10 +81,12 @@ export interface OidcRuntime {
   readonly tableName: string;
   readonly secrets: SecretStore;
   readonly signingKeySecretName: string;
+  /** The issuer; derived from the request's domain when absent. */
   readonly publicBaseUrl?: string;
   readonly runtimeMode: 'local' | 'deployed';
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** How long the signing key ring read from the secret is reused. @default OIDC_KEYRING_CACHE_MS (5 min) */
   readonly keyringCacheMs?: number;
 }
 
