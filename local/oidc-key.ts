@@ -28,7 +28,10 @@ async function readRing(target: OidcKeyTarget): Promise<OidcKeyRing> {
 }
 
 export async function oidcKeyStatus(target: OidcKeyTarget, now = new Date()) {
-  const ring = await readRing(target);
+  return statusOf(await readRing(target), target, now);
+}
+
+function statusOf(ring: OidcKeyRing, target: OidcKeyTarget, now: Date) {
   const stage = rotationStage(ring);
   const nextStep = (Object.keys(OIDC_KEY_STEPS) as OidcKeyCommand[]).find((name) => OIDC_KEY_STEPS[name] === STEP_AFTER[stage])!;
   const readyAt = readyForNextStepAt(ring, target.cacheMs);
@@ -52,5 +55,6 @@ export async function oidcKeyStep(target: OidcKeyTarget, command: OidcKeyCommand
   const fresh = command === 'generate-next' ? await generateSigningJwk() : undefined;
   const rotated = rotateOidcKeys(ring, command, { now, cacheMs: target.cacheMs, generate: () => fresh! });
   await target.store.put(target.secretName, JSON.stringify(rotated));
-  return { ran: command, ...(await oidcKeyStatus(target, now)) };
+  // Described from the ring just written: no second read of the secret.
+  return { ran: command, ...statusOf(rotated, target, now) };
 }
