@@ -7,7 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { SecretStore } from '../lambdas/core/secrets';
-import { applyRotationStep, rotationAdvice, RotationOrderError, type RotationStep } from '../lambdas/core/sso/sp-key-rotation';
+import { applyRotationStep, rotationAdvice, type RotationStep } from '../lambdas/core/sso/sp-key-rotation';
 import { generateSpCredential, parseSpKeyring, SP_KEYRING_CACHE_MS, type SpCredential, type SpKeyring } from '../lambdas/saml/sp-credentials';
 
 /** Where the keyring lives and how long the SAML surfaces reading it cache it. */
@@ -102,8 +102,6 @@ export async function spKeyRotate(
   await target.store.put(target.secretName, value);
   return { ran: step, ...statusOf(rotated, target, now) };
 }
-
-export { RotationOrderError };
 
 /** The SAML Lambda's cache time, for a deployed target. */
 export const DEPLOYED_SP_KEYRING_CACHE_MS = SP_KEYRING_CACHE_MS;
