@@ -49,15 +49,8 @@ export function widenFormAction(csp: string, redirectUri: unknown): string {
   }
 }
 
-export function logoutCsp(postLogoutRedirectUri: unknown): string {
-  let origin = '';
-  try {
-    if (typeof postLogoutRedirectUri === 'string') origin = ` ${new URL(postLogoutRedirectUri).origin}`;
-  } catch {
-    origin = '';
-  }
-  return STRICT_CSP.replace("form-action 'self'", `form-action 'self'${origin}`);
-}
+/** The logout confirmation's form may redirect to the app's (registered, validated) post-logout URI. */
+export const logoutCsp = (postLogoutRedirectUri: unknown): string => widenFormAction(STRICT_CSP, postLogoutRedirectUri);
 
 export function signedOutPage(): string {
   return page('Signed out', html`<h1>Signed out</h1><p>You are signed out.</p><p><a href="/signin">Sign in again</a></p>`).markup;

@@ -194,9 +194,11 @@ describe('OIDC code flow on the twin', () => {
     await refused.body?.cancel();
 
     const postLogout = `${world.rpUrl}/signed-out`;
-    const confirm = await browser.open(`${api()}/oidc/session/end?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: postLogout, state: 'bye' })}`);
+    const confirm = await browser.request(`${api()}/oidc/session/end?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: postLogout, state: 'bye' })}`);
     expect(confirm.status).toBe(200);
-    const form = /<form id="op.logoutForm" method="post" action="([^"]+)"><input type="hidden" name="xsrf" value="([^"]+)"/.exec(confirm.body)!;
+    // The confirmation's form may redirect to the registered post-logout URI's origin, and nowhere else.
+    expect(confirm.headers.get('content-security-policy')).toContain(`form-action 'self' ${new URL(postLogout).origin};`);
+    const form = /<form id="op.logoutForm" method="post" action="([^"]+)"><input type="hidden" name="xsrf" value="([^"]+)"/.exec(await confirm.text())!;
     const cookie = sessionCookieOf(browser, api())!;
     const done = await browser.request(new URL(form[1]!, api()).href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ xsrf: form[2]!, logout: 'yes' }).toString() });
     expect(done.status).toBeGreaterThanOrEqual(300);

@@ -47,7 +47,7 @@ describe('deployed OIDC handlers', () => {
     const discovery = await handler(httpEvent('GET', '/.well-known/openid-configuration', { host: 'sso.example.com', headers: { 'x-forwarded-proto': 'https' } }));
     expect(discovery.statusCode).toBe(200);
     expect(JSON.parse(discovery.body!)).toMatchObject({ issuer: 'https://sso.example.com', jwks_uri: 'https://sso.example.com/oidc/jwks' });
-    expect(discovery.headers?.['strict-transport-security']).toBeDefined();
+    expect(discovery.headers?.['strict-transport-security']).toMatch(/max-age=\d+/);
     const jwks = await handler(httpEvent('GET', '/oidc/jwks', { host: 'sso.example.com', headers: { 'x-forwarded-proto': 'https' } }));
     expect(JSON.parse(jwks.body!).keys).toEqual([publicJwk(ring.current)]);
   });

@@ -20,7 +20,7 @@ export type SessionEndReason = 'logout' | 'revoked' | 'deactivated' | 'deleted' 
 export class DirectoryEvents {
   constructor(private readonly clock: Clock) {}
 
-  event(
+  private event(
     type: DirectoryEventType,
     tenantId: TenantId,
     resource: DirectoryEvent['resource'],
