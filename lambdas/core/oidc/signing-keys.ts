@@ -30,12 +30,12 @@ export function publishedKeys(ring: OidcKeyRing): SigningJwk[] {
 /** One rotation step on the ring; RotationOrderError words the order in oidc-key terms. */
 export function rotateOidcKeys(ring: OidcKeyRing, command: OidcKeyCommand, context: { now: Date; cacheMs: number; generate: () => SigningJwk }): OidcKeyRing {
   try {
-    const rotated = applyRotationStep<SigningJwk>(ring, OIDC_KEY_STEPS[command], context);
+    const rotated = applyRotationStep<SigningJwk>(ring, OIDC_KEY_STEPS[command], { ...context, holders: 'OIDC Lambdas' });
     return { ...rotated, cookieKeys: ring.cookieKeys };
   } catch (error) {
     if (!(error instanceof RotationOrderError)) throw error;
     const first = error.runFirst ? (Object.keys(OIDC_KEY_STEPS) as OidcKeyCommand[]).find((name) => OIDC_KEY_STEPS[name] === error.runFirst) : undefined;
-    const message = first ? `cannot ${command} now (stage: ${rotationStage(ring)}): run \`oidc-key ${first}\` first` : error.message.replace(/SAML Lambdas/g, 'OIDC Lambdas');
+    const message = first ? `cannot ${command} now (stage: ${rotationStage(ring)}): run \`oidc-key ${first}\` first` : error.message;
     throw new RotationOrderError(message, error.runFirst);
   }
 }

@@ -55,6 +55,8 @@ export interface RotationContext<K> {
    * that follows another sooner could meet a container that has not seen the first one.
    */
   readonly cacheMs: number;
+  /** Who keeps the keyring for `cacheMs`, for the refusal's words. @default 'SAML Lambdas' */
+  readonly holders?: string;
 }
 
 /** Runs one step, or throws RotationOrderError naming what to run (or wait for) first. */
@@ -65,7 +67,7 @@ export function applyRotationStep<K>(keyring: RotatingKeyring<K>, step: Rotation
   const readyAt = readyForNextStepAt(keyring, context.cacheMs);
   if (readyAt && readyAt > context.now) {
     throw new RotationOrderError(
-      `the ${keyring.lastStep!.step} step ran at ${keyring.lastStep!.at}; running SAML Lambdas keep the keyring for up to ${Math.round(context.cacheMs / 1000)} s, so ${step} can run from ${readyAt.toISOString()}`,
+      `the ${keyring.lastStep!.step} step ran at ${keyring.lastStep!.at}; running ${context.holders ?? 'SAML Lambdas'} keep the keyring for up to ${Math.round(context.cacheMs / 1000)} s, so ${step} can run from ${readyAt.toISOString()}`,
     );
   }
   const lastStep = { step, at: context.now.toISOString() };
