@@ -139,11 +139,11 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
   'no-email': 'the assertion carried no email address',
   'not-admin': 'the user is not an administrator',
 };
-export const failureWords = (code: string): string => FAILURE_WORDS[code] ?? 'the response was not valid';
+const failureWords = (code: string): string => FAILURE_WORDS[code] ?? 'the response was not valid';
 
 /** At most this many refusals per tenant and window reach the activity log (a flood of junk POSTs stays a trickle). */
 export const RECORDED_FAILURES_PER_WINDOW = 20;
-export const FAILURE_WINDOW_SEC = 10 * 60;
+const FAILURE_WINDOW_SEC = 10 * 60;
 
 /**
  * Records a refused login for the tenant's activity page: only for a tenant that exists, at most
