@@ -41,8 +41,10 @@ const assertionKey = (tenantId: string, id: string): string => `saml-assertion:$
 export const logoutTokenOf = (sessionCookie: string | undefined): string | undefined => (sessionCookie ? sha256Hex(`logout:${sessionCookie}`) : undefined);
 export function logoutTokenMatches(sessionCookie: string | undefined, presented: string | undefined): boolean {
   const expected = logoutTokenOf(sessionCookie);
-  if (!expected || !presented || presented.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(expected), Buffer.from(presented));
+  if (!expected || !presented) return false;
+  // Lengths compared in bytes: a non-ASCII token of the right length in characters must be refused, not throw.
+  const [a, b] = [Buffer.from(expected), Buffer.from(presented)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 // RelayState, target_link_uri and /signin's `return` can only ever lead to our own pages: the dashboard, or
