@@ -1,34 +1,16 @@
-import type { ActivityLog } from '../core/activity/events';
-import type { Clock } from '../core/clock';
 import { asTenantId } from '../core/ids';
 import { createScimToken, disableScim, enableScim, listScimTokens, revokeScimToken } from '../core/provisioning/scim-tokens';
-import type { SecretStore } from '../core/secrets';
-import type { EphemeralStore } from '../core/sessions/ports';
-import type { ScimTokenRepository, TenantRepository } from '../core/tenancy/ports';
 import { tenantUrls } from '../core/tenancy/urls';
 import { json } from '../http/responses';
 import { route, type Route } from '../http/routes';
 import type { AdminUseCases } from './use-cases';
 import { jsonBody, ssoMetadataBody, ssoSettingsBody } from './schemas';
 
-export interface OperatorSsoScimDeps {
-  readonly tenants: TenantRepository;
-  readonly ephemeral: EphemeralStore;
-  readonly activity: ActivityLog;
-  readonly scimTokens: ScimTokenRepository;
-  readonly secrets: SecretStore;
-  readonly clock: Clock;
-  readonly scimTokenSecretPrefix: string;
-  /** The API's public base URL: Test SAML links and the SP/SCIM URLs are built from it. */
-  readonly publicBaseUrl?: string;
-  readonly runtimeMode: 'deployed' | 'local';
-}
-
 const tenantOf = (params: Readonly<Record<string, string>>) => asTenantId(params.tenantId!);
 const JSON_BODY = { whenEmpty: 'a JSON body is required' };
 
 /** `/operator/tenants/{tenantId}/sso…` and `…/scim…`: the same use cases the console calls. */
-export function operatorSsoScimRoutes(deps: OperatorSsoScimDeps, useCases: AdminUseCases): Route[] {
+export function operatorSsoScimRoutes(useCases: AdminUseCases): Route[] {
   const { saml, tokens, apiBaseUrl } = useCases;
   const sso = '/operator/tenants/{tenantId}/sso';
   const scim = '/operator/tenants/{tenantId}/scim';

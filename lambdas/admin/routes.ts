@@ -19,7 +19,7 @@ export type AdminSurface = ConsoleRuntime & { readonly clock: Clock; readonly ap
  */
 export function adminRoutes(surface: AdminSurface): Route[] {
   const useCases = adminUseCases(surface);
-  const operator = [...operatorTenantRoutes(surface), ...operatorSsoScimRoutes(surface, useCases), consoleLinkRoute(surface), ...operatorAppRoutes(surface)];
+  const operator = [...operatorTenantRoutes(surface), ...operatorSsoScimRoutes(useCases), consoleLinkRoute(surface), ...operatorAppRoutes(surface)];
   return [
     route('GET', '/health', async () => json(200, { status: 'ok', surface: 'admin', time: surface.clock.now().toISOString() })),
     ...operator.map(operatorOnly),

@@ -1,4 +1,5 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { sha256Hex } from '../core/digest';
 import type { SamlProblem } from '../core/tenancy/tenant';
 import type { GuardedResponse } from './response-guard';
 import type { ValidationExpectations } from './saml-provider';
@@ -13,7 +14,7 @@ export type DiagnosisContext = Omit<ValidationExpectations, 'requestId'>;
 
 /** SHA-256 fingerprint of a base64 DER certificate, as admins compare them (AB:CD:...). */
 export function fingerprint(base64Der: string): string {
-  return createHash('sha256').update(Buffer.from(base64Der.replace(/\s+/g, ''), 'base64')).digest('hex').toUpperCase().match(/.{2}/g)!.join(':');
+  return sha256Hex(Buffer.from(base64Der.replace(/\s+/g, ''), 'base64')).toUpperCase().match(/.{2}/g)!.join(':');
 }
 
 /**

@@ -63,7 +63,7 @@ const KNOWN_WEAK_ALGORITHMS: Readonly<Record<string, string>> = {
   'http://www.w3.org/2009/xmlenc11#aes192-gcm': 'AES-192-GCM',
   'http://www.w3.org/2009/xmlenc11#rsa-oaep': 'RSA-OAEP (XML Encryption 1.1)',
 };
-export const algorithmName = (uri: string): string => KNOWN_WEAK_ALGORITHMS[uri] ?? (uri ? 'an unsupported algorithm' : 'no algorithm');
+const algorithmName = (uri: string): string => KNOWN_WEAK_ALGORITHMS[uri] ?? (uri ? 'an unsupported algorithm' : 'no algorithm');
 
 /** Facts read from the still-unverified response, used to route it; identity never comes from here. */
 export interface GuardedResponse {

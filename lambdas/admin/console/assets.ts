@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../core/digest';
 import { NotFoundError } from '../../core/errors';
 import type { HttpResult } from '../../http/request';
 import { route, type Route } from '../../http/routes';
@@ -20,7 +20,7 @@ export interface ConsoleAssets {
 }
 
 // Content-addressed names: a deploy changes the URL, so assets can be cached for a year.
-const fingerprint = (body: string): string => createHash('sha256').update(body).digest('hex').slice(0, 12);
+const fingerprint = (body: string): string => sha256Hex(body).slice(0, 12);
 
 let assets: ConsoleAssets | undefined;
 

@@ -41,8 +41,10 @@ const assertionKey = (tenantId: string, id: string): string => `saml-assertion:$
 export const logoutTokenOf = (sessionCookie: string | undefined): string | undefined => (sessionCookie ? sha256Hex(`logout:${sessionCookie}`) : undefined);
 export function logoutTokenMatches(sessionCookie: string | undefined, presented: string | undefined): boolean {
   const expected = logoutTokenOf(sessionCookie);
-  if (!expected || !presented || presented.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(expected), Buffer.from(presented));
+  if (!expected || !presented) return false;
+  // Lengths compared in bytes: a non-ASCII token of the right length in characters must be refused, not throw.
+  const [a, b] = [Buffer.from(expected), Buffer.from(presented)];
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 // RelayState, target_link_uri and /signin's `return` can only ever lead to our own pages: the dashboard, or
@@ -139,11 +141,11 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
   'no-email': 'the assertion carried no email address',
   'not-admin': 'the user is not an administrator',
 };
-export const failureWords = (code: string): string => FAILURE_WORDS[code] ?? 'the response was not valid';
+const failureWords = (code: string): string => FAILURE_WORDS[code] ?? 'the response was not valid';
 
 /** At most this many refusals per tenant and window reach the activity log (a flood of junk POSTs stays a trickle). */
 export const RECORDED_FAILURES_PER_WINDOW = 20;
-export const FAILURE_WINDOW_SEC = 10 * 60;
+const FAILURE_WINDOW_SEC = 10 * 60;
 
 /**
  * Records a refused login for the tenant's activity page: only for a tenant that exists, at most
