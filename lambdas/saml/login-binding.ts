@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { newSecret, sha256Hex } from '../core/digest';
+import { newSecret, sameSecret, sha256Hex } from '../core/digest';
 import { hostCookieName, setCookie } from '../http/cookies';
 import { REQUEST_TTL_SEC } from './flows/shared';
 
@@ -45,7 +44,5 @@ export const bindingHash = (value: string): string => sha256Hex(`login-binding:$
 /** Whether the browser that posted the response holds the binding its login was started with. */
 export function sameBrowser(storedHash: string | undefined, presented: string | undefined): boolean {
   if (!storedHash || !presented || !BINDING.test(presented)) return false;
-  const expected = Buffer.from(storedHash, 'hex');
-  const got = Buffer.from(bindingHash(presented), 'hex');
-  return expected.length === got.length && timingSafeEqual(expected, got);
+  return sameSecret(storedHash, bindingHash(presented));
 }

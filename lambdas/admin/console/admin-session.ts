@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ActivityLog } from '../../core/activity/events';
 import type { Clock } from '../../core/clock';
 import { ForbiddenError } from '../../core/errors';
@@ -8,7 +7,7 @@ import { normaliseEmail, primaryEmail, type User } from '../../core/identity/use
 import type { Session, SessionStore } from '../../core/sessions/ports';
 import type { TenantRepository } from '../../core/tenancy/ports';
 import { type AdminGrant } from '../../core/sessions/admin-grants';
-import { newSecret, sha256Hex } from '../../core/digest';
+import { newSecret, sameSecret, sha256Hex } from '../../core/digest';
 import { hostCookieName } from '../../http/cookies';
 
 export const ADMIN_COOKIE = 'natoma_admin';
@@ -142,7 +141,5 @@ export async function authenticate(deps: AdminSessionDeps, cookieValue: string |
 /** Constant-time comparison of the CSRF token a request carries with the session's. */
 export function csrfMatches(session: Session, presented: string | undefined): boolean {
   if (!session.csrfToken || !presented) return false;
-  const expected = Buffer.from(sha256Hex(session.csrfToken), 'hex');
-  const got = Buffer.from(sha256Hex(presented), 'hex');
-  return timingSafeEqual(expected, got);
+  return sameSecret(session.csrfToken, presented);
 }

@@ -1,6 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock';
-import { newSecret, sha256Hex } from '../digest';
+import { newSecret, sameSecret, sha256Hex } from '../digest';
 import { InvalidInputError, NotFoundError } from '../errors';
 
 /**
@@ -137,14 +136,12 @@ export async function deleteApp(apps: AppClientRepository, clientId: string): Pr
   if (!CLIENT_ID.test(clientId) || !(await apps.delete(clientId))) throw new NotFoundError('there is no app with this client ID');
 }
 
-const hashEquals = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-
 /** Whether a presented secret is the app's current one, or its previous one within the grace period. */
 export function appSecretMatches(app: Pick<AppClient, 'secretHash' | 'previousSecretHash' | 'previousSecretValidUntil'>, presented: string, now: Date): boolean {
   if (typeof presented !== 'string' || presented.length === 0 || presented.length > 512) return false;
   const hash = sha256Hex(presented);
-  if (hashEquals(hash, app.secretHash)) return true;
+  if (sameSecret(hash, app.secretHash)) return true;
   const graceOpen = app.previousSecretValidUntil !== undefined && Date.parse(app.previousSecretValidUntil) > now.getTime();
-  return Boolean(app.previousSecretHash && graceOpen && hashEquals(hash, app.previousSecretHash));
+  return Boolean(app.previousSecretHash && graceOpen && sameSecret(hash, app.previousSecretHash));
 }
 
