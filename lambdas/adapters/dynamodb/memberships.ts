@@ -174,9 +174,10 @@ export class DynamoMemberships {
 
   /**
    * Continues purges that a request could not finish (a group delete past its inline budget, a
-   * request that died). Meant for a schedule; safe to run concurrently with requests.
+   * request that died), and background replaces of members through `continueReplace`. Meant for a
+   * schedule; safe to run concurrently with requests.
    */
-  async purgePending(maxItems: number, continueReplace?: ReplaceContinuation): Promise<PurgeReport> {
+  async purgePending(maxItems: number, continueReplace: ReplaceContinuation): Promise<PurgeReport> {
     const markers = await queryAll(
       this.ctx,
       { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.purgePartition }, ConsistentRead: true },
@@ -188,7 +189,6 @@ export class DynamoMemberships {
     for (const item of markers) {
       if (budget <= 0) return { membershipsRemoved, purgesFinished, morePending: true };
       if (item.entity === 'ReplaceJob') {
-        if (!continueReplace) continue;
         const job = items.replaceJob.decode(item);
         const result = await continueReplace(job.tenantId, job.groupId, budget);
         budget -= Math.max(1, result.examined);
