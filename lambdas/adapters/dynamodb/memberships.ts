@@ -15,6 +15,7 @@ import {
   chunk,
   isConditionalCheckFailed,
   del,
+  jitteredBackoff,
   mustExist,
   mustNotExist,
   put,
@@ -331,6 +332,6 @@ export class DynamoMemberships {
 export const olderThanJob = (addedAt: string | undefined, guard: Pick<ReplaceGuard, 'startedAt'>): boolean => addedAt === undefined || addedAt < guard.startedAt;
 
 /** Concurrent membership writers of one group take turns (each names the version it wrote): spread them out. */
-const versionBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+const versionBackoff = (attempt: number) => jitteredBackoff(attempt, 5, 200);
 const groupBusy = (groupId: GroupId) => new TooManyRequestsError(`too many concurrent membership changes to group ${groupId}; retry in a moment`, 1);
 const groupMissing = (groupId: GroupId, cause?: Error) => new NotFoundError(`group ${groupId} does not exist`, cause ? { cause } : undefined);
