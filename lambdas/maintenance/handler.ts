@@ -27,10 +27,11 @@ function compose(): Omit<MaintenanceDeps, 'now'> {
   });
 }
 
-/** EventBridge scheduled rule target (the schedule comes from the stage config). */
+// The twin's schedule composes and runs maintenance through these, as the handler does.
 export { composeMaintenance, type MaintenanceRuntime } from './compose';
 export { runMaintenance } from './run';
 
+/** EventBridge scheduled rule target (the schedule comes from the stage config). */
 export const handler = async (event: ScheduledEvent, context: Context): Promise<MaintenanceReport> => {
   composed ??= compose();
   const logger = composed.logger.child({ correlationId: context.awsRequestId, scheduledAt: event.time });

@@ -127,11 +127,7 @@ export class Memberships {
   async knownUsers(tenantId: TenantId, ids: Iterable<string>): Promise<{ known: UserId[]; unknown: number }> {
     const unique = [...new Set(ids)].map(asUserId);
     if (unique.length === 0) return { known: [], unknown: 0 };
-    const found = new Set<UserId>();
-    for (let i = 0; i < unique.length; i += USER_CHECK_BATCH * USER_CHECK_CONCURRENCY) {
-      const wave = Array.from({ length: USER_CHECK_CONCURRENCY }, (_, j) => unique.slice(i + j * USER_CHECK_BATCH, i + (j + 1) * USER_CHECK_BATCH)).filter((part) => part.length > 0);
-      for (const users of await Promise.all(wave.map((part) => this.deps.users.getMany(tenantId, part)))) users.forEach((u) => found.add(u.id));
-    }
+    const found = await inWaves(unique, async (part) => (await this.deps.users.getMany(tenantId, part)).map((u) => u.id));
     const known = unique.filter((id) => found.has(id));
     return { known, unknown: unique.length - known.length };
   }
@@ -218,12 +214,16 @@ export class Memberships {
 
   /** Which of `userIds` belong to the group, asked in batches of 100, a few at a time (reads only). */
   async membersAmong(tenantId: TenantId, groupId: GroupId, userIds: UserId[]): Promise<Set<UserId>> {
-    const out = new Set<UserId>();
-    const step = USER_CHECK_BATCH * USER_CHECK_CONCURRENCY;
-    for (let i = 0; i < userIds.length; i += step) {
-      const wave = Array.from({ length: USER_CHECK_CONCURRENCY }, (_, j) => userIds.slice(i + j * USER_CHECK_BATCH, i + (j + 1) * USER_CHECK_BATCH)).filter((part) => part.length > 0);
-      for (const found of await Promise.all(wave.map((part) => this.deps.groups.membersAmong(tenantId, groupId, part)))) found.forEach((id) => out.add(id));
-    }
-    return out;
+    return inWaves(userIds, (part) => this.deps.groups.membersAmong(tenantId, groupId, part));
   }
+}
+
+/** Asks `read` about `ids` in batches of 100, a few batches at a time (reads only), and gathers what it found. */
+async function inWaves(ids: UserId[], read: (part: UserId[]) => Promise<UserId[]>): Promise<Set<UserId>> {
+  const out = new Set<UserId>();
+  for (let i = 0; i < ids.length; i += USER_CHECK_BATCH * USER_CHECK_CONCURRENCY) {
+    const wave = Array.from({ length: USER_CHECK_CONCURRENCY }, (_, j) => ids.slice(i + j * USER_CHECK_BATCH, i + (j + 1) * USER_CHECK_BATCH)).filter((part) => part.length > 0);
+    for (const found of await Promise.all(wave.map(read))) found.forEach((id) => out.add(id));
+  }
+  return out;
 }

@@ -11,22 +11,11 @@ export function scimOperationOf(method: string, path: string): { resource: strin
   const resource = first !== undefined && RESOURCES.has(first) ? first : 'Other';
   if (second === '.search') return { resource, operation: 'search' };
   const withId = second !== undefined && second !== '';
-  const operation =
-    method === 'GET' || method === 'HEAD'
-      ? withId
-        ? 'get'
-        : 'list'
-      : method === 'POST'
-        ? 'create'
-        : method === 'PUT'
-          ? 'replace'
-          : method === 'PATCH'
-            ? 'patch'
-            : method === 'DELETE'
-              ? 'delete'
-              : 'other';
+  const operation = method === 'GET' || method === 'HEAD' ? (withId ? 'get' : 'list') : (WRITE_OPERATIONS.get(method) ?? 'other');
   return { resource, operation };
 }
+
+const WRITE_OPERATIONS = new Map([['POST', 'create'], ['PUT', 'replace'], ['PATCH', 'patch'], ['DELETE', 'delete']]);
 
 /** Per request: `Requests` (surface scim) and `ScimOperations` by resource, operation and status class. */
 export function scimRequestMetrics(request: FinishedRequest): MetricPoint[] {

@@ -53,7 +53,6 @@ export function createDynamoAdapters(opts: { db: DocumentSender; tableName: stri
 }
 
 export type { DocumentSender } from './operations';
-export { DynamoOidcAdapter } from './oidc-adapter';
 export type { PurgeReport } from './memberships';
 export { MAX_EMAILS_PER_USER } from './user-repository';
 export { MAX_DOMAINS_PER_TENANT } from './tenant-repository';

@@ -15,6 +15,7 @@ import {
   chunk,
   isConditionalCheckFailed,
   del,
+  jitteredBackoff,
   mustExist,
   mustNotExist,
   put,
@@ -174,9 +175,10 @@ export class DynamoMemberships {
 
   /**
    * Continues purges that a request could not finish (a group delete past its inline budget, a
-   * request that died). Meant for a schedule; safe to run concurrently with requests.
+   * request that died), and background replaces of members through `continueReplace`. Meant for a
+   * schedule; safe to run concurrently with requests.
    */
-  async purgePending(maxItems: number, continueReplace?: ReplaceContinuation): Promise<PurgeReport> {
+  async purgePending(maxItems: number, continueReplace: ReplaceContinuation): Promise<PurgeReport> {
     const markers = await queryAll(
       this.ctx,
       { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.purgePartition }, ConsistentRead: true },
@@ -188,7 +190,6 @@ export class DynamoMemberships {
     for (const item of markers) {
       if (budget <= 0) return { membershipsRemoved, purgesFinished, morePending: true };
       if (item.entity === 'ReplaceJob') {
-        if (!continueReplace) continue;
         const job = items.replaceJob.decode(item);
         const result = await continueReplace(job.tenantId, job.groupId, budget);
         budget -= Math.max(1, result.examined);
@@ -331,6 +332,6 @@ export class DynamoMemberships {
 export const olderThanJob = (addedAt: string | undefined, guard: Pick<ReplaceGuard, 'startedAt'>): boolean => addedAt === undefined || addedAt < guard.startedAt;
 
 /** Concurrent membership writers of one group take turns (each names the version it wrote): spread them out. */
-const versionBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+const versionBackoff = (attempt: number) => jitteredBackoff(attempt, 5, 200);
 const groupBusy = (groupId: GroupId) => new TooManyRequestsError(`too many concurrent membership changes to group ${groupId}; retry in a moment`, 1);
 const groupMissing = (groupId: GroupId, cause?: Error) => new NotFoundError(`group ${groupId} does not exist`, cause ? { cause } : undefined);

@@ -43,9 +43,10 @@ export class ConditionsFailed extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Full jitter: concurrent losers spread out instead of colliding again. */
-const backoff = (attempt: number) => sleep(Math.random() * Math.min(400, 10 * 2 ** attempt));
+/** Full jitter, exponential up to a cap: concurrent losers spread out instead of colliding again. */
+export const jitteredBackoff = (attempt: number, stepMs = 10, capMs = 400) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(capMs, stepMs * 2 ** attempt)));
+const backoff = (attempt: number) => jitteredBackoff(attempt);
 
 function cancellationCodes(error: unknown): string[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
