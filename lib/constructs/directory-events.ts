@@ -10,9 +10,10 @@ import { AppFunction, lambdaEntry, lambdaSources } from './app-function';
 import { deadLetterQueue } from './dead-letter-queue';
 import type { IdentityTable } from './identity-table';
 import type { SurfaceFunctionOptions } from './surface-options';
+import { DIRECTORY_EVENT_SOURCE } from '../../lambdas/core/events/directory-event';
 
 /** EventBridge `source` of every directory event the forwarder puts (contract C2, docs/events.md). */
-export const DIRECTORY_EVENT_SOURCE = 'natoma-sso';
+export { DIRECTORY_EVENT_SOURCE };
 
 /**
  * How the forwarder reads the stream. Stream records live 24 hours; a record that still fails after

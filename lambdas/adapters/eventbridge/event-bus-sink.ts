@@ -1,14 +1,12 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { DirectoryEvent } from '../../core/events/directory-event';
+import { DIRECTORY_EVENT_SOURCE, type DirectoryEvent } from '../../core/events/directory-event';
 import type { EventSink } from '../../core/events/ports';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES_PER_CALL = 10;
-export const EVENT_SOURCE = 'natoma-sso';
-
 export const busEntryOf = (busName: string, event: DirectoryEvent): PutEventsRequestEntry => ({
   EventBusName: busName,
-  Source: EVENT_SOURCE,
+  Source: DIRECTORY_EVENT_SOURCE,
   DetailType: event.type,
   Detail: JSON.stringify(event),
   Time: new Date(event.occurredAt),

@@ -7,6 +7,9 @@ import type { TenantId } from '../ids';
  */
 export const DIRECTORY_EVENT_SCHEMA_VERSION = 1;
 
+/** EventBridge `source` of every directory event: the forwarder puts it, the stack's rules match it. */
+export const DIRECTORY_EVENT_SOURCE = 'natoma-sso';
+
 export const DIRECTORY_EVENT_TYPES = [
   'user.created',
   'user.updated',
