@@ -4,6 +4,7 @@ import type { EventSink } from '../../core/events/ports';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES_PER_CALL = 10;
+
 export const busEntryOf = (busName: string, event: DirectoryEvent): PutEventsRequestEntry => ({
   EventBusName: busName,
   Source: DIRECTORY_EVENT_SOURCE,
